@@ -1,0 +1,87 @@
+"""Identity endpoints of the API: a token for the app, and who am I."""
+
+from django.contrib.auth import authenticate
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api_errors import ApplicationError, ErrorSerializer
+
+from .lockout import lockout_response
+from .selectors import has_second_factor
+from .serializers import MeSerializer, TokenRequestSerializer, TokenResponseSerializer
+from .services import device_login_record, second_factor_check
+
+
+class TokenObtainApi(APIView):
+    """Exchange email, password and (when the user has a second factor) a code for a token."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_scope = "auth_token"
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenResponseSerializer, 400: ErrorSerializer, 403: ErrorSerializer},
+    )
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        django_request = request._request  # axes marks lockouts on the Django request
+        user = authenticate(
+            django_request,
+            email=data.validated_data["email"].lower(),
+            password=data.validated_data["password"],
+        )
+        if getattr(django_request, "axes_locked_out", False):
+            return lockout_response(django_request)
+        if user is None:
+            raise ApplicationError(
+                _("Email or password is not correct."), code="invalid_credentials"
+            )
+        if has_second_factor(user):
+            otp = data.validated_data.get("otp", "")
+            if not otp:
+                raise ApplicationError(
+                    _("This account has a second factor: send the code as otp."),
+                    code="otp_required",
+                    fields={"otp": [_("This field is required.")]},
+                )
+            if second_factor_check(user=user, token=otp, request=django_request) is None:
+                if getattr(django_request, "axes_locked_out", False):
+                    return lockout_response(django_request)
+                raise ApplicationError(
+                    _("That code is not valid."),
+                    code="otp_invalid",
+                    fields={"otp": [_("That code is not valid.")]},
+                )
+        device_login_record(
+            user=user,
+            device_token=request.headers.get("X-Device-Id"),
+            ip_address=request.META.get("REMOTE_ADDR"),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key}, status=status.HTTP_200_OK)
+
+
+class MeApi(APIView):
+    @extend_schema(responses={200: MeSerializer})
+    def get(self, request):
+        user = request.user
+        return Response(
+            MeSerializer(
+                {
+                    "email": user.email,
+                    "full_name": user.full_name,
+                    "phone": user.phone,
+                    "language": get_language(),
+                    "has_second_factor": has_second_factor(user),
+                }
+            ).data
+        )

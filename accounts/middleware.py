@@ -1,0 +1,56 @@
+"""Request-level guards of identity: staff second factor, device cookie."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .selectors import has_second_factor
+
+
+class StaffSecondFactorMiddleware:
+    """Staff reach the admin and the back office only with a verified second factor."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(settings.STAFF_SECOND_FACTOR_PATHS):
+            response = self._guard(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def _guard(self, request):
+        user = request.user
+        if not (user.is_authenticated and user.is_staff) or user.is_verified():
+            return None
+        query = urlencode({"next": request.get_full_path()})
+        if has_second_factor(user):
+            return redirect(f"{reverse('account_second_factor')}?{query}")
+        messages.warning(request, _("Staff must set up a second factor before continuing."))
+        return redirect(f"{reverse('accounts:totp_setup')}?{query}")
+
+
+class DeviceCookieMiddleware:
+    """Keeps the token of a newly recognised device on it, so its next login is not new."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        token = getattr(request, "new_device_token", None)
+        if token:
+            response.set_cookie(
+                settings.DEVICE_COOKIE_NAME,
+                token,
+                max_age=settings.DEVICE_COOKIE_MAX_AGE,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response

@@ -1,0 +1,22 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(label=_("Email"))
+    password = serializers.CharField(label=_("Password"), trim_whitespace=False, max_length=256)
+    otp = serializers.CharField(
+        label=_("Verification code"), required=False, allow_blank=True, max_length=16
+    )
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    full_name = serializers.CharField()
+    phone = serializers.CharField(allow_null=True)
+    language = serializers.CharField()
+    has_second_factor = serializers.BooleanField()

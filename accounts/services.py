@@ -1,0 +1,143 @@
+"""Every write of the accounts app: devices seen, second factors, security events."""
+
+import base64
+import hashlib
+import secrets
+from io import BytesIO
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
+from django.db import transaction
+from django.utils import timezone
+from django_otp import match_token
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import KnownDevice, SecurityEvent, User
+from .selectors import primary_second_factors
+
+BACKUP_DEVICE_NAME = "backup"
+
+
+def _hash_device_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def security_event_record(
+    *, user: User, kind: str, ip_address: str | None = None, user_agent: str = "", **detail
+) -> SecurityEvent:
+    return SecurityEvent.objects.create(
+        user=user,
+        kind=kind,
+        ip_address=ip_address,
+        user_agent=user_agent[:300],
+        detail=detail,
+    )
+
+
+@transaction.atomic
+def device_login_record(
+    *, user: User, device_token: str | None, ip_address: str | None, user_agent: str
+) -> tuple[str, bool]:
+    """Remember the device a login came from; a device never seen before is a security event.
+
+    Returns the device token to keep on the device and whether it was new.
+    """
+    if device_token:
+        known = KnownDevice.objects.filter(
+            user=user, token_hash=_hash_device_token(device_token)
+        ).first()
+        if known:
+            known.last_seen = timezone.now()
+            known.save(update_fields=["last_seen"])
+            return device_token, False
+    device_token = device_token or secrets.token_urlsafe(32)
+    KnownDevice.objects.create(
+        user=user, token_hash=_hash_device_token(device_token), user_agent=user_agent[:300]
+    )
+    security_event_record(
+        user=user,
+        kind=SecurityEvent.Kind.NEW_DEVICE_LOGIN,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
+    return device_token, True
+
+
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """An unconfirmed authenticator-app device; it counts only once a code confirms it."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+def totp_secret_base32(device: TOTPDevice) -> str:
+    """The secret as authenticator apps expect it typed in by hand."""
+    return base64.b32encode(device.bin_key).decode().rstrip("=")
+
+
+def totp_qr_svg(device: TOTPDevice) -> str:
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = BytesIO()
+    image.save(buffer)
+    return buffer.getvalue().decode()
+
+
+@transaction.atomic
+def totp_device_confirm(*, device: TOTPDevice, token: str) -> bool:
+    if device.confirmed or not device.verify_token(token):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    security_event_record(
+        user=device.user, kind=SecurityEvent.Kind.SECOND_FACTOR_ADDED, method="totp"
+    )
+    return True
+
+
+@transaction.atomic
+def backup_codes_generate(*, user: User) -> list[str]:
+    """Replace the user's backup codes with fresh single-use ones and return them (shown once)."""
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(settings.BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    security_event_record(user=user, kind=SecurityEvent.Kind.BACKUP_CODES_GENERATED)
+    return codes
+
+
+@transaction.atomic
+def second_factor_remove(*, user: User, device) -> None:
+    """Remove one authenticator; backup codes go too once no real second factor is left."""
+    if device.user_id != user.pk:
+        raise PermissionError("Not this user's device.")
+    method = type(device).__name__
+    device.delete()
+    if not primary_second_factors(user):
+        StaticDevice.objects.filter(user=user).delete()
+    security_event_record(
+        user=user, kind=SecurityEvent.Kind.SECOND_FACTOR_REMOVED, method=method
+    )
+
+
+def second_factor_check(*, user: User, token: str, request=None):
+    """The device that accepts `token` (a TOTP code or a backup code, used up), or None.
+
+    A wrong code counts as a failed login, so django-axes locks out guessing.
+    """
+    token = "".join((token or "").split()).lower()
+    device = match_token(user, token) if token else None
+    if device is None:
+        security_event_record(
+            user=user,
+            kind=SecurityEvent.Kind.SECOND_FACTOR_FAILED,
+            ip_address=request.META.get("REMOTE_ADDR") if request else None,
+            user_agent=request.META.get("HTTP_USER_AGENT", "") if request else "",
+        )
+        user_login_failed.send(
+            sender=__name__, credentials={"email": user.email}, request=request
+        )
+    return device

@@ -1,0 +1,137 @@
+"""Identity pages of our own: the second-factor step of login and the security settings."""
+
+# allauth.account.stages must not be the first allauth module imported (a circular import).
+from allauth.account.internal import flows  # noqa: F401, I001
+from allauth.account.stages import LoginStageController
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp import devices_for_user
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
+
+from . import services
+from .forms import SecondFactorForm, TOTPConfirmForm
+from .selectors import backup_codes_left, has_second_factor
+from .stages import SecondFactorStage
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def second_factor(request):
+    """Login's last step, or re-verification of a logged-in session that has not passed it."""
+    stage = None
+    if request.user.is_authenticated:
+        if request.user.is_verified() or not has_second_factor(request.user):
+            return redirect(_safe_next(request, reverse("dashboard")))
+        user = request.user
+    else:
+        stage = LoginStageController.enter(request, SecondFactorStage.key)
+        if stage is None:
+            return redirect("account_login")
+        user = stage.login.user
+
+    form = SecondFactorForm(request.POST or None, user=user, request=request)
+    if request.method == "POST" and form.is_valid():
+        response = stage.exit() if stage else redirect(_safe_next(request, reverse("dashboard")))
+        if request.user.is_authenticated and request.user.pk == user.pk:
+            otp_login(request, form.device)
+        if isinstance(form.device, StaticDevice):
+            left = backup_codes_left(user)
+            messages.warning(
+                request,
+                _("You used a backup code. %(left)d backup codes are left.") % {"left": left},
+            )
+        return response
+    has_passkey = WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
+    return render(
+        request,
+        "account/second_factor.html",
+        {"form": form, "has_passkey": has_passkey, "next": _safe_next(request, "")},
+    )
+
+
+@login_required
+def security(request):
+    devices = list(devices_for_user(request.user, confirmed=True))
+    return render(
+        request,
+        "account/security.html",
+        {
+            "totp_devices": [d for d in devices if isinstance(d, TOTPDevice)],
+            "passkeys": [d for d in devices if isinstance(d, WebAuthnCredential)],
+            "backup_codes_left": backup_codes_left(request.user),
+            "has_second_factor": has_second_factor(request.user),
+        },
+    )
+
+
+@login_required
+def totp_setup(request):
+    if has_second_factor(request.user) and not request.user.is_verified():
+        return redirect(f"{reverse('account_second_factor')}?next={request.path}")
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None:
+        device = services.totp_device_start(user=request.user)
+    form = TOTPConfirmForm(request.POST or None, device=device)
+    if request.method == "POST" and form.is_valid():
+        otp_login(request, device)
+        codes = services.backup_codes_generate(user=request.user)
+        messages.success(request, _("Your authenticator app is set up."))
+        return render(
+            request,
+            "account/backup_codes.html",
+            {"codes": codes, "next": _safe_next(request, reverse("accounts:security"))},
+        )
+    return render(
+        request,
+        "account/totp_setup.html",
+        {
+            "form": form,
+            "qr_svg": services.totp_qr_svg(device),
+            "secret": services.totp_secret_base32(device),
+            "next": _safe_next(request, ""),
+        },
+    )
+
+
+@login_required
+@require_POST
+def backup_codes_regenerate(request):
+    if not (has_second_factor(request.user) and request.user.is_verified()):
+        messages.error(request, _("Set up an authenticator app or a passkey first."))
+        return redirect("accounts:security")
+    codes = services.backup_codes_generate(user=request.user)
+    return render(
+        request, "account/backup_codes.html", {"codes": codes, "next": reverse("accounts:security")}
+    )
+
+
+@login_required
+@require_POST
+def second_factor_remove(request, kind: str, pk: int):
+    models = {"totp": TOTPDevice, "passkey": WebAuthnCredential}
+    if kind not in models:
+        raise Http404
+    device = models[kind].objects.filter(user=request.user, pk=pk).first()
+    if device is None:
+        raise Http404
+    if not request.user.is_verified():
+        return redirect(f"{reverse('account_second_factor')}?next={reverse('accounts:security')}")
+    services.second_factor_remove(user=request.user, device=device)
+    messages.success(request, _("The second factor was removed."))
+    return redirect("accounts:security")

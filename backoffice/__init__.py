@@ -1,0 +1,1 @@
+"""The staff portal: branches, staff roles, and (later) onboarding, cash desk, approvals, audit."""

@@ -1,0 +1,88 @@
+"""Idempotent demo data. Each app adds its part; running it twice changes nothing."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import User
+from backoffice import roles
+from backoffice.models import Branch
+from backoffice.services import role_groups_ensure, staff_member_upsert
+from backoffice.seed import (
+    DEMO_PASSWORD,
+    demo_customer_ensure,
+    demo_staff_totp_ensure,
+)
+
+DEMO_CUSTOMERS = [
+    ("zhang.san@demo.example", "张三", "+8613800138001"),
+    ("li.si@demo.example", "李四", "+8613800138002"),
+    ("wang.fang@demo.example", "王芳", "+8613800138003"),
+]
+
+DEMO_STAFF = [
+    ("teller@demo.example", "柜员 陈静", roles.TELLER, "E1001"),
+    ("manager@demo.example", "网点经理 刘强", roles.BRANCH_MANAGER, "E1002"),
+    ("risk@demo.example", "风控 赵敏", roles.RISK_OFFICER, "E2001"),
+    ("agent@demo.example", "客服 孙丽", roles.SUPPORT_AGENT, "E3001"),
+    ("lead@demo.example", "客服主管 周杰", roles.SUPPORT_LEAD, "E3002"),
+    ("campaigns@demo.example", "活动管理 吴敏", roles.CAMPAIGN_ADMIN, "E4001"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo customers, a branch and one staff user per role (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customers", type=int, default=0, help="Also make N load-test customers.")
+        parser.add_argument("--password", default=DEMO_PASSWORD, help="Password of the load-test customers.")
+        parser.add_argument("--quiet", action="store_true", help="Do not print the logins.")
+
+    @transaction.atomic
+    def handle(self, *args, customers, password, quiet, **options):
+        role_groups_ensure()
+        branch, _ = Branch.objects.get_or_create(
+            code="SH001", defaults={"name": "上海陆家嘴支行", "address": "上海市浦东新区陆家嘴环路 1000 号"}
+        )
+        for email, name, phone in DEMO_CUSTOMERS:
+            demo_customer_ensure(email=email, password=DEMO_PASSWORD, full_name=name, phone=phone)
+
+        staff_secrets = []
+        for email, name, role, number in DEMO_STAFF:
+            scoped = role in roles.BRANCH_SCOPED_ROLES
+            user = staff_member_upsert(
+                email=email,
+                password=DEMO_PASSWORD,
+                full_name=name,
+                role=role,
+                branch=branch if scoped else None,
+                employee_number=number,
+            )
+            staff_secrets.append((email, role, demo_staff_totp_ensure(user=user)))
+
+        admin = User.objects.filter(email="admin@demo.example").first()
+        if admin is None:
+            admin = User.objects.create_superuser(
+                email="admin@demo.example", password=DEMO_PASSWORD, full_name="系统管理员"
+            )
+        staff_secrets.append((admin.email, "superuser", demo_staff_totp_ensure(user=admin)))
+
+        for i in range(1, customers + 1):
+            demo_customer_ensure(
+                email=f"customer{i}@demo.example", password=password, full_name=f"测试客户{i}"
+            )
+
+        if not quiet:
+            self._print_logins(staff_secrets, customers, password)
+
+    def _print_logins(self, staff_secrets, customers, password):
+        out = self.stdout
+        out.write(self.style.SUCCESS("Demo data ready. Logins (password for all: %s)" % DEMO_PASSWORD))
+        out.write("  Customers (no second factor yet; set one up under Security):")
+        for email, name, _phone in DEMO_CUSTOMERS:
+            out.write(f"    {email:<28} {name}")
+        out.write("  Staff (second factor required: add the TOTP key to an authenticator app,")
+        out.write("  or compute a code with `python manage.py demo_totp EMAIL`):")
+        for email, role, secret in staff_secrets:
+            out.write(f"    {email:<28} {role:<15} TOTP key {secret}")
+        if customers:
+            out.write(f"  Load-test customers: customer1..customer{customers}@demo.example, password {password}")

@@ -1,0 +1,22 @@
+"""Staff roles are Django groups with these names (DESIGN.md, "Staff roles and scope")."""
+
+from django.utils.translation import gettext_lazy as _
+
+TELLER = "teller"
+BRANCH_MANAGER = "branch_manager"
+RISK_OFFICER = "risk_officer"
+SUPPORT_AGENT = "support_agent"
+SUPPORT_LEAD = "support_lead"
+CAMPAIGN_ADMIN = "campaign_admin"
+
+ROLE_LABELS = {
+    TELLER: _("Teller"),
+    BRANCH_MANAGER: _("Branch manager"),
+    RISK_OFFICER: _("Risk officer"),
+    SUPPORT_AGENT: _("Support agent"),
+    SUPPORT_LEAD: _("Support lead"),
+    CAMPAIGN_ADMIN: _("Campaign admin"),
+}
+ALL_ROLES = tuple(ROLE_LABELS)
+# Roles whose view of customers is limited to their own branch.
+BRANCH_SCOPED_ROLES = (TELLER, BRANCH_MANAGER)

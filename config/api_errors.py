@@ -1,0 +1,63 @@
+"""One error shape for the whole API: {"detail": "...", "code": "...", "errors": {field: [..]}}."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, serializers
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ApplicationError(exceptions.APIException):
+    """A business rule said no. Raised by services and APIs; rendered by the handler below."""
+
+    status_code = 400
+    default_code = "invalid"
+
+    def __init__(self, message, *, code: str | None = None, fields=None, status_code=None):
+        super().__init__(detail=message, code=code or self.default_code)
+        self.fields = fields or {}
+        if status_code:
+            self.status_code = status_code
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+def _flatten(detail) -> list[str]:
+    if isinstance(detail, list):
+        return [str(item) for part in detail for item in _flatten(part)]
+    if isinstance(detail, dict):
+        return [str(item) for part in detail.values() for item in _flatten(part)]
+    return [str(detail)]
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        errors = {field: _flatten(messages) for field, messages in detail.items()}
+        summary = next(iter(errors.values()))[0] if errors else str(exc)
+        response.data = {"detail": summary, "code": "invalid", "errors": errors}
+    else:
+        codes = exc.get_codes()
+        response.data = {
+            "detail": str(exc.detail),
+            "code": codes if isinstance(codes, str) else "error",
+            "errors": {k: _flatten(v) for k, v in getattr(exc, "fields", {}).items()},
+        }
+    return response

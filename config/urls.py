@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from accounts import api as accounts_api
+from accounts import views as accounts_views
+
+from . import views
+
+
+def _admin_login(request, extra_context=None):
+    # One login for everyone: allauth's, with its second-factor stage; never the admin's own form.
+    return redirect_to_login(request.GET.get("next", "/admin/"), settings.LOGIN_URL)
+
+
+admin.site.login = _admin_login
+admin.site.site_header = "数字钱包 · Admin"
+
+api_v1 = [
+    path("auth/token/", accounts_api.TokenObtainApi.as_view(), name="auth-token"),
+    path("me/", accounts_api.MeApi.as_view(), name="me"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("preferences/text-size/", views.text_size, name="text_size"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/2fa/", accounts_views.second_factor, name="account_second_factor"),
+    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
+    path("backoffice/", include("backoffice.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"

@@ -1,0 +1,1 @@
+"""Campaigns, vouchers, points, referrals and reward settlement."""

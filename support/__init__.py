@@ -1,0 +1,1 @@
+"""Tickets, live chat, FAQ and tutorials, surveys and feedback."""

@@ -1,0 +1,1 @@
+"""The ledger, wallets and every way money moves (issue: the wallet)."""

@@ -1,0 +1,1 @@
+"""Savings and investment products: the money-market fund, suitability, holdings."""
