@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) translations
+	$(PY) manage.py collectstatic --noinput -v0
 
 translations: $(STAMP)
 	$(PY) manage.py compiletranslations
@@ -48,8 +49,7 @@ format: install
 
 # Needs system gettext (xgettext); only developers extracting new strings need it.
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --ignore=tests
-	$(PY) manage.py makemessages -d djangojs -l zh_Hans -l en --ignore=.venv --ignore=var --ignore=static/vendor --ignore=tests
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=tests --ignore=static
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -1,3 +1,4 @@
+from drf_spectacular.authentication import SessionScheme
 from rest_framework.authentication import SessionAuthentication
 
 
@@ -14,3 +15,9 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         if has_second_factor(user) and not user.is_verified():
             return None
         return user, auth
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """Documents the verified session in the OpenAPI schema like Django's session cookie."""
+
+    target_class = "accounts.api_auth.VerifiedSessionAuthentication"

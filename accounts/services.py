@@ -118,9 +118,7 @@ def second_factor_remove(*, user: User, device) -> None:
     device.delete()
     if not primary_second_factors(user):
         StaticDevice.objects.filter(user=user).delete()
-    security_event_record(
-        user=user, kind=SecurityEvent.Kind.SECOND_FACTOR_REMOVED, method=method
-    )
+    security_event_record(user=user, kind=SecurityEvent.Kind.SECOND_FACTOR_REMOVED, method=method)
 
 
 def second_factor_check(*, user: User, token: str, request=None):
@@ -137,7 +135,5 @@ def second_factor_check(*, user: User, token: str, request=None):
             ip_address=request.META.get("REMOTE_ADDR") if request else None,
             user_agent=request.META.get("HTTP_USER_AGENT", "") if request else "",
         )
-        user_login_failed.send(
-            sender=__name__, credentials={"email": user.email}, request=request
-        )
+        user_login_failed.send(sender=__name__, credentials={"email": user.email}, request=request)
     return device

@@ -19,9 +19,7 @@ def home(request):
 
 @login_required
 def dashboard(request):
-    return render(
-        request, "dashboard.html", {"has_second_factor": has_second_factor(request.user)}
-    )
+    return render(request, "dashboard.html", {"has_second_factor": has_second_factor(request.user)})
 
 
 @require_POST
@@ -48,14 +46,20 @@ def _wants_json(request) -> bool:
 
 def page_not_found(request, exception=None):
     if _wants_json(request):
-        return JsonResponse({"detail": _("Not found."), "code": "not_found", "errors": {}}, status=404)
+        return JsonResponse(
+            {"detail": _("Not found."), "code": "not_found", "errors": {}}, status=404
+        )
     return render(request, "404.html", status=404)
 
 
 def server_error(request):
     if _wants_json(request):
         return JsonResponse(
-            {"detail": _("Something went wrong on our side."), "code": "server_error", "errors": {}},
+            {
+                "detail": _("Something went wrong on our side."),
+                "code": "server_error",
+                "errors": {},
+            },
             status=500,
         )
     return render(request, "500.html", status=500)
@@ -64,7 +68,11 @@ def server_error(request):
 def permission_denied(request, exception=None):
     if _wants_json(request):
         return JsonResponse(
-            {"detail": _("You do not have permission to do this."), "code": "forbidden", "errors": {}},
+            {
+                "detail": _("You do not have permission to do this."),
+                "code": "forbidden",
+                "errors": {},
+            },
             status=403,
         )
     return render(request, "403.html", status=403)
@@ -72,5 +80,7 @@ def permission_denied(request, exception=None):
 
 def bad_request(request, exception=None):
     if _wants_json(request):
-        return JsonResponse({"detail": _("Bad request."), "code": "bad_request", "errors": {}}, status=400)
+        return JsonResponse(
+            {"detail": _("Bad request."), "code": "bad_request", "errors": {}}, status=400
+        )
     return render(request, "400.html", status=400)

@@ -1,6 +1,13 @@
 from django.db import migrations
 
-ROLES = ("teller", "branch_manager", "risk_officer", "support_agent", "support_lead", "campaign_admin")
+ROLES = (
+    "teller",
+    "branch_manager",
+    "risk_officer",
+    "support_agent",
+    "support_lead",
+    "campaign_admin",
+)
 
 
 def create_role_groups(apps, schema_editor):

@@ -6,12 +6,12 @@ from django.db import transaction
 from accounts.models import User
 from backoffice import roles
 from backoffice.models import Branch
-from backoffice.services import role_groups_ensure, staff_member_upsert
 from backoffice.seed import (
     DEMO_PASSWORD,
     demo_customer_ensure,
     demo_staff_totp_ensure,
 )
+from backoffice.services import role_groups_ensure, staff_member_upsert
 
 DEMO_CUSTOMERS = [
     ("zhang.san@demo.example", "张三", "+8613800138001"),
@@ -33,15 +33,20 @@ class Command(BaseCommand):
     help = "Create demo customers, a branch and one staff user per role (idempotent)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--customers", type=int, default=0, help="Also make N load-test customers.")
-        parser.add_argument("--password", default=DEMO_PASSWORD, help="Password of the load-test customers.")
+        parser.add_argument(
+            "--customers", type=int, default=0, help="Also make N load-test customers."
+        )
+        parser.add_argument(
+            "--password", default=DEMO_PASSWORD, help="Password of the load-test customers."
+        )
         parser.add_argument("--quiet", action="store_true", help="Do not print the logins.")
 
     @transaction.atomic
     def handle(self, *args, customers, password, quiet, **options):
         role_groups_ensure()
         branch, _ = Branch.objects.get_or_create(
-            code="SH001", defaults={"name": "上海陆家嘴支行", "address": "上海市浦东新区陆家嘴环路 1000 号"}
+            code="SH001",
+            defaults={"name": "上海陆家嘴支行", "address": "上海市浦东新区陆家嘴环路 1000 号"},
         )
         for email, name, phone in DEMO_CUSTOMERS:
             demo_customer_ensure(email=email, password=DEMO_PASSWORD, full_name=name, phone=phone)
@@ -76,7 +81,9 @@ class Command(BaseCommand):
 
     def _print_logins(self, staff_secrets, customers, password):
         out = self.stdout
-        out.write(self.style.SUCCESS("Demo data ready. Logins (password for all: %s)" % DEMO_PASSWORD))
+        out.write(
+            self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD})")
+        )
         out.write("  Customers (no second factor yet; set one up under Security):")
         for email, name, _phone in DEMO_CUSTOMERS:
             out.write(f"    {email:<28} {name}")
@@ -85,4 +92,6 @@ class Command(BaseCommand):
         for email, role, secret in staff_secrets:
             out.write(f"    {email:<28} {role:<15} TOTP key {secret}")
         if customers:
-            out.write(f"  Load-test customers: customer1..customer{customers}@demo.example, password {password}")
+            out.write(
+                f"  Load-test customers: customer1..customer{customers}@demo.example, password {password}"
+            )

@@ -1,0 +1,45 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from accounts.models import User
+from backoffice import roles
+from backoffice.models import Branch, StaffProfile
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return (User.objects.count(), Branch.objects.count(), StaffProfile.objects.count())
+
+
+def test_seed_demo_is_idempotent_and_covers_every_role(capsys):
+    call_command("seed_demo")
+    first = _counts()
+    call_command("seed_demo")
+    assert _counts() == first
+
+    for role in roles.ALL_ROLES:
+        group = Group.objects.get(name=role)
+        assert group.user_set.filter(is_staff=True).exists(), role
+    out = capsys.readouterr().out
+    assert "teller@demo.example" in out
+    assert "TOTP key" in out
+
+
+def test_seed_demo_makes_load_test_customers_who_can_log_in(client):
+    call_command("seed_demo", customers=3, password="load-test-pass-1", quiet=True)
+    assert User.objects.filter(email__startswith="customer").count() == 3
+    response = client.post(
+        "/accounts/login/", {"login": "customer2@demo.example", "password": "load-test-pass-1"}
+    )
+    assert response.status_code == 302
+    assert client.get("/dashboard/").status_code == 200
+
+
+def test_tellers_belong_to_a_branch_and_risk_officers_to_none():
+    call_command("seed_demo", quiet=True)
+    teller = StaffProfile.objects.get(user__email="teller@demo.example")
+    risk = StaffProfile.objects.get(user__email="risk@demo.example")
+    assert teller.branch is not None
+    assert risk.branch is None

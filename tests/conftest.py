@@ -1,0 +1,77 @@
+"""Shared fixtures, and the rule for tests that need real services.
+
+Tests marked `postgres`, `redis` or `browser` run when the service is there and are skipped
+otherwise, except when WALLET_REQUIRE_SERVICES=1 (set by .ci/run): then a missing service
+fails the test, so CI can never pass by skipping them.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.core.cache import cache
+
+from tests.accounts.factories import StaffFactory, TOTPDeviceFactory, UserFactory
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+REQUIRE_SERVICES = os.environ.get("WALLET_REQUIRE_SERVICES") == "1"
+
+
+def _missing_service(marker_name: str) -> str | None:
+    if marker_name == "postgres":
+        if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+            return "DATABASE_URL does not point at PostgreSQL"
+    elif marker_name == "redis":
+        if not os.environ.get("REDIS_URL"):
+            return "REDIS_URL is not set"
+    elif marker_name == "browser":
+        if not shutil.which(CHROMIUM):
+            return f"{CHROMIUM} is not installed"
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            return "playwright is not installed"
+    return None
+
+
+def pytest_runtest_setup(item):
+    for name in ("postgres", "redis", "browser"):
+        if item.get_closest_marker(name) is None:
+            continue
+        reason = _missing_service(name)
+        if reason is None:
+            continue
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{name} test cannot run: {reason} (WALLET_REQUIRE_SERVICES=1)")
+        pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(request, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if request.node.get_closest_marker("redis") is None:
+        # Parallel workers must not share throttle counters in one Redis.
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        cache.clear()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def totp_device(db):
+    return TOTPDeviceFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    return StaffFactory()
+
+
+@pytest.fixture
+def no_otp_throttle(settings):
+    """django-otp makes a device wait after a wrong code; tests that retry at once turn it off."""
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    settings.OTP_STATIC_THROTTLE_FACTOR = 0
