@@ -31,7 +31,7 @@ urlpatterns = [
     path("accounts/2fa/", accounts_views.second_factor, name="account_second_factor"),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("accounts.urls")),
-    path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
+    path("webauthn/", include("accounts.webauthn", namespace="otp_webauthn")),
     path("backoffice/", include("backoffice.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

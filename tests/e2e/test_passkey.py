@@ -1,0 +1,66 @@
+"""A customer registers a passkey and then uses it as the second factor, in a real browser.
+
+Chromium's virtual authenticator (DevTools WebAuthn domain) stands in for a fingerprint sensor.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import SecurityEvent
+from tests.accounts.factories import PASSWORD, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _add_virtual_authenticator(page):
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )
+
+
+def _log_in_with_password(page, base, email):
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_login", email)
+    page.fill("#id_password", PASSWORD)
+    page.click("main form[action='/accounts/login/'] button[type=submit]")
+
+
+def test_register_a_passkey_then_use_it_to_finish_logging_in(page, live_server, settings):
+    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]
+    base = live_server.url
+    user = UserFactory()
+    _add_virtual_authenticator(page)
+
+    _log_in_with_password(page, base, user.email)
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    page.goto(f"{base}/accounts/security/")
+    page.click("#passkey-register-button")
+    expect(page.locator(".plain-list li")).to_have_count(1, timeout=15_000)
+    assert SecurityEvent.objects.filter(
+        user=user, kind=SecurityEvent.Kind.SECOND_FACTOR_ADDED, detail__method="passkey"
+    ).exists()
+
+    page.click("header form[action='/accounts/logout/'] button")
+    _log_in_with_password(page, base, user.email)
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/$"))
+    page.click("#passkey-verification-button")
+    expect(page).to_have_url(re.compile(r"/dashboard/$"), timeout=15_000)
+
+    # Without a password at all: the passkey alone logs in from the login page.
+    page.click("header form[action='/accounts/logout/'] button")
+    page.goto(f"{base}/accounts/login/")
+    page.click("#passkey-verification-button")
+    expect(page).to_have_url(re.compile(r"/dashboard/$"), timeout=15_000)
