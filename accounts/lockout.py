@@ -29,5 +29,5 @@ def _lockout_message() -> str:
 def lockout_response(request, *args, **kwargs):
     message = _lockout_message()
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message, "code": "locked_out"}, status=403)
+        return JsonResponse({"detail": message, "code": "locked_out", "errors": {}}, status=403)
     return render(request, "account/locked_out.html", {"message": message}, status=403)
