@@ -306,3 +306,11 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Wallet: money rules (see DESIGN.md "Money and the ledger") ---------------------
+# The largest amount any single request may carry, in any currency.
+WALLET_MAX_AMOUNT = env.str("WALLET_MAX_AMOUNT", default="1000000")
+# Shards per merchant account: concurrent payments to one merchant spread over this many rows.
+WALLET_MERCHANT_SHARDS = env.int("WALLET_MERCHANT_SHARDS", default=8)
+WALLET_NOTE_MAX_LENGTH = 140
+WALLET_DEFAULT_CURRENCY = "CNY"

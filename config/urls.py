@@ -21,6 +21,7 @@ admin.site.site_header = "数字钱包 · Admin"
 api_v1 = [
     path("auth/token/", accounts_api.TokenObtainApi.as_view(), name="auth-token"),
     path("me/", accounts_api.MeApi.as_view(), name="me"),
+    path("", include("wallet.urls_api")),
 ]
 
 urlpatterns = [

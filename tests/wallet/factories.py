@@ -1,0 +1,32 @@
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from tests.accounts.factories import UserFactory
+from wallet import services
+from wallet.models import Wallet
+
+
+class WalletFactory(factory.django.DjangoModelFactory):
+    """An activated wallet of a verified customer."""
+
+    class Meta:
+        model = Wallet
+
+    user = factory.SubFactory(UserFactory)
+    status = Wallet.Status.ACTIVE
+    activated_at = factory.LazyFunction(timezone.now)
+
+
+def funded_wallet(amount="1000.00", currency="CNY", **kwargs) -> Wallet:
+    wallet = WalletFactory(**kwargs)
+    services.wallet_fund_from_clearing(
+        wallet=wallet, amount=Decimal(amount), currency=currency, description="test funding"
+    )
+    return wallet
+
+
+def balance(wallet: Wallet, currency: str = "CNY") -> Decimal:
+    account = wallet.accounts.filter(currency=currency).first()
+    return account.balance if account else Decimal("0")

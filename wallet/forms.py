@@ -1,0 +1,67 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .models import Transaction
+from .money import CURRENCY_CHOICES
+
+
+class HistoryFilterForm(forms.Form):
+    """The filters of the history, shared by the page and `GET /api/v1/transactions/`."""
+
+    currency = forms.ChoiceField(
+        label=_("Currency"), choices=[("", _("All currencies")), *CURRENCY_CHOICES], required=False
+    )
+    kind = forms.ChoiceField(
+        label=_("Type"), choices=[("", _("All types")), *Transaction.Kind.choices], required=False
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+    def selector_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "currency": data.get("currency") or None,
+            "kind": data.get("kind") or None,
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+            "text": data.get("q") or None,
+        }
+
+
+class TransferForm(forms.Form):
+    to = forms.CharField(
+        label=_("Payee"),
+        max_length=254,
+        help_text=_("Their email, mobile number or wallet handle."),
+    )
+    amount = forms.CharField(
+        label=_("Amount"), max_length=32, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    currency = forms.ChoiceField(
+        label=_("Currency"), choices=CURRENCY_CHOICES, initial=settings.WALLET_DEFAULT_CURRENCY
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, max_length=settings.WALLET_NOTE_MAX_LENGTH
+    )
+
+
+class ConfirmForm(forms.Form):
+    """The confirmation step carries the request again plus its idempotency key."""
+
+    to = forms.CharField(widget=forms.HiddenInput, max_length=254)
+    amount = forms.CharField(widget=forms.HiddenInput, max_length=32)
+    currency = forms.CharField(widget=forms.HiddenInput, max_length=3)
+    note = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1000)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)

@@ -1,0 +1,215 @@
+"""The ledger (accounts, transactions, entries) and the wallets and merchants that own accounts.
+
+Balances change only by posting a Transaction (wallet/ledger.py). Nothing here is edited or
+deleted once written: a reversal is a new transaction pointing at the original.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .money import CURRENCY_CHOICES
+
+AMOUNT = {"max_digits": 20, "decimal_places": 4}
+
+
+def new_wallet_handle() -> str:
+    return "w" + secrets.token_hex(5)
+
+
+class Wallet(models.Model):
+    class Status(models.TextChoices):
+        INACTIVE = "inactive", _("Not activated")
+        ACTIVE = "active", _("Active")
+        FROZEN = "frozen", _("Frozen")
+        CLOSED = "closed", _("Closed")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="wallet"
+    )
+    handle = models.CharField(
+        _("wallet handle"), max_length=32, unique=True, default=new_wallet_handle
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.INACTIVE)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("wallet")
+        verbose_name_plural = _("wallets")
+
+    def __str__(self):
+        return f"{self.handle} ({self.user})"
+
+
+class Merchant(models.Model):
+    class Category(models.TextChoices):
+        FOOD = "food", _("Food and drink")
+        TRANSPORT = "transport", _("Transport")
+        SHOPPING = "shopping", _("Shopping")
+        UTILITIES = "utilities", _("Utilities")
+        ENTERTAINMENT = "entertainment", _("Entertainment")
+        HEALTH = "health", _("Health")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=120)
+    code = models.CharField(_("payment code"), max_length=32, unique=True)
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    # Popular merchants receive many payments at once: their account is split into shards.
+    ledger_shards = models.PositiveSmallIntegerField(default=settings.WALLET_MERCHANT_SHARDS)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
+
+    def __str__(self):
+        return self.name
+
+
+class LedgerAccount(models.Model):
+    """One balance in one currency. A hot party's balance is spread over several shards."""
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", _("Customer wallet")
+        MERCHANT = "merchant", _("Merchant")
+        CAMPAIGN_POOL = "campaign_pool", _("Campaign funding pool")
+        BANK_CLEARING = "bank_clearing", _("Bank clearing")
+        BRANCH_CASH = "branch_cash", _("Branch cash")
+        FEE_INCOME = "fee_income", _("Fee income")
+        FX_POSITION = "fx_position", _("FX position")
+
+    # Accounts of the bank itself; only these may go below zero.
+    SYSTEM_KINDS = (Kind.BANK_CLEARING, Kind.BRANCH_CASH, Kind.FEE_INCOME, Kind.FX_POSITION)
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    wallet = models.ForeignKey(
+        Wallet, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
+    )
+    merchant = models.ForeignKey(
+        Merchant, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
+    )
+    # Names a system or pool account, e.g. "bank_clearing" or "campaign:42".
+    code = models.CharField(max_length=64, blank=True)
+    shard = models.PositiveSmallIntegerField(default=0)
+    balance = models.DecimalField(default=0, **AMOUNT)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(balance__gte=0)
+                | Q(kind__in=["bank_clearing", "branch_cash", "fee_income", "fx_position"]),
+                name="ledger_account_non_negative_unless_system",
+            ),
+            models.UniqueConstraint(
+                fields=["wallet", "currency", "shard"],
+                condition=Q(wallet__isnull=False),
+                name="ledger_account_unique_wallet_currency",
+            ),
+            models.UniqueConstraint(
+                fields=["merchant", "currency", "shard"],
+                condition=Q(merchant__isnull=False),
+                name="ledger_account_unique_merchant_currency",
+            ),
+            models.UniqueConstraint(
+                fields=["code", "currency", "shard"],
+                condition=~Q(code=""),
+                name="ledger_account_unique_code_currency",
+            ),
+        ]
+
+    def __str__(self):
+        owner = (
+            self.wallet_id
+            and f"wallet {self.wallet_id}"
+            or self.merchant_id
+            and (f"merchant {self.merchant_id}")
+            or self.code
+        )
+        return f"{self.get_kind_display()} {owner} {self.currency}#{self.shard}"
+
+    @property
+    def may_go_negative(self) -> bool:
+        return self.kind in self.SYSTEM_KINDS
+
+
+class Transaction(models.Model):
+    class Kind(models.TextChoices):
+        TRANSFER = "transfer", _("Transfer")
+        PAYMENT = "payment", _("Merchant payment")
+        TOP_UP = "top_up", _("Top-up")
+        WITHDRAWAL = "withdrawal", _("Withdrawal")
+        BILL = "bill", _("Bill payment")
+        EXCHANGE = "exchange", _("Currency exchange")
+        REWARD = "reward", _("Reward")
+        REVERSAL = "reversal", _("Reversal")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+
+    class Status(models.TextChoices):
+        COMPLETED = "completed", _("Completed")
+        PENDING = "pending", _("Pending")
+        HELD = "held", _("Held for review")
+        REJECTED = "rejected", _("Rejected")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.COMPLETED)
+    initiated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="initiated_transactions",
+    )
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # sha256 of the request that created it: the same key with another body is refused.
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    description = models.CharField(max_length=200, blank=True)
+    note = models.CharField(max_length=140, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("transaction")
+        verbose_name_plural = _("transactions")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiated_by", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="transaction_unique_idempotency_key_per_user",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class Entry(models.Model):
+    """One leg of a transaction: a signed amount on one account. Per currency they sum to zero."""
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
+    amount = models.DecimalField(**AMOUNT)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+
+    class Meta:
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
+        indexes = [models.Index(fields=["account", "transaction"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="entry_amount_not_zero"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} {self.currency} on {self.account_id}"

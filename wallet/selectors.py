@@ -1,0 +1,66 @@
+"""Reads of the wallet used by pages and the API alike."""
+
+from datetime import datetime, time
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Entry, LedgerAccount, Transaction, Wallet
+
+
+def wallet_for(user) -> Wallet | None:
+    return Wallet.objects.filter(user=user).first()
+
+
+def wallet_balances(wallet: Wallet | None) -> list[LedgerAccount]:
+    if wallet is None:
+        return []
+    return list(wallet.accounts.order_by("currency", "shard"))
+
+
+def history_entries(
+    *, wallet: Wallet | None, currency=None, kind=None, date_from=None, date_to=None, text=None
+) -> QuerySet[Entry]:
+    """The movements on a wallet's balances, newest first, as seen by its owner."""
+    if wallet is None:
+        return Entry.objects.none()
+    entries = (
+        Entry.objects.filter(account__wallet=wallet)
+        .select_related("transaction")
+        .order_by("-transaction__created_at", "-transaction_id", "-pk")
+    )
+    if currency:
+        entries = entries.filter(currency=currency)
+    if kind:
+        entries = entries.filter(transaction__kind=kind)
+    tz = timezone.get_current_timezone()
+    if date_from:
+        entries = entries.filter(
+            transaction__created_at__gte=datetime.combine(date_from, time.min, tz)
+        )
+    if date_to:
+        entries = entries.filter(
+            transaction__created_at__lte=datetime.combine(date_to, time.max, tz)
+        )
+    if text:
+        entries = entries.filter(
+            Q(transaction__note__icontains=text)
+            | Q(transaction__description__icontains=text)
+            | Q(transaction__metadata__from_name__icontains=text)
+            | Q(transaction__metadata__to_name__icontains=text)
+        )
+    return entries
+
+
+def counterparty_label(entry: Entry) -> str:
+    """Who was on the other side, masked, from the owner's point of view."""
+    txn: Transaction = entry.transaction
+    meta = txn.metadata or {}
+    if txn.kind == Transaction.Kind.TOP_UP:
+        return _("Bank account")
+    if txn.kind == Transaction.Kind.WITHDRAWAL:
+        return _("Bank account")
+    if entry.amount < 0:
+        return meta.get("to_name") or meta.get("merchant_name") or ""
+    return meta.get("from_name") or ""

@@ -1,0 +1,66 @@
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .models import Transaction
+from .money import MINOR_UNITS
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class RawAmountField(serializers.Field):
+    """Passes the amount through for parse_amount to judge; a JSON number keeps its literal."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, float):
+            return repr(data)
+        if isinstance(data, (str, int)) and not isinstance(data, bool):
+            return data
+        raise serializers.ValidationError("Enter the amount as a number such as 12.34.")
+
+    def to_representation(self, value):
+        return str(value)
+
+
+class WalletBalanceSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    balance = serializers.CharField()
+
+
+class WalletSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    handle = serializers.CharField()
+    status = serializers.CharField()
+    activated_at = serializers.DateTimeField(allow_null=True)
+    balances = WalletBalanceSerializer(many=True)
+
+
+class TransferInputSerializer(serializers.Serializer):
+    to = serializers.CharField(max_length=254)
+    amount = RawAmountField()
+    currency = serializers.ChoiceField(
+        choices=list(MINOR_UNITS), default=settings.WALLET_DEFAULT_CURRENCY
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+class MovementSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Transaction.Status.choices)
+    kind = serializers.ChoiceField(choices=Transaction.Kind.choices)
+    amount = serializers.CharField()
+    currency = serializers.CharField()
+    to = serializers.CharField()
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="transaction_id")
+    kind = serializers.CharField(source="transaction.kind")
+    status = serializers.CharField(source="transaction.status")
+    amount = serializers.CharField(help_text="Signed: negative when money left the wallet.")
+    currency = serializers.CharField()
+    counterparty = serializers.CharField()
+    note = serializers.CharField(source="transaction.note")
+    created_at = serializers.DateTimeField(source="transaction.created_at")
