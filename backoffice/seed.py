@@ -1,10 +1,14 @@
 """Building blocks of `seed_demo`: each ensures one thing exists, so re-running changes nothing."""
 
+from decimal import Decimal
+
 from allauth.account.models import EmailAddress
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.services import totp_secret_base32
+from wallet import services as wallet_services
+from wallet.models import Transaction, Wallet
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  (demo data only, printed on purpose)
 
@@ -34,3 +38,23 @@ def demo_staff_totp_ensure(*, user: User) -> str:
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="demo authenticator", confirmed=True)
     return totp_secret_base32(device)
+
+
+DEMO_OPENING_BALANCE = Decimal("1000.00")
+
+
+def demo_wallet_ensure(*, user: User) -> Wallet:
+    """An active wallet funded once with the demo opening balance, through the ledger."""
+    wallet = wallet_services.wallet_activate(user=user)
+    already_funded = Transaction.objects.filter(
+        kind=Transaction.Kind.TOP_UP, metadata__demo_opening=True, metadata__to_wallet=wallet.handle
+    ).exists()
+    if not already_funded:
+        wallet_services.wallet_fund_from_clearing(
+            wallet=wallet,
+            amount=DEMO_OPENING_BALANCE,
+            currency="CNY",
+            description="Demo opening balance",
+            metadata={"demo_opening": True},
+        )
+    return wallet

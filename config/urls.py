@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import api as accounts_api
 from accounts import views as accounts_views
+from wallet import views as wallet_views
 
 from . import views
 
@@ -26,7 +27,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/", wallet_views.dashboard, name="dashboard"),
+    path("wallet/", include("wallet.urls")),
     path("preferences/text-size/", views.text_size, name="text_size"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/2fa/", accounts_views.second_factor, name="account_second_factor"),

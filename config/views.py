@@ -1,6 +1,5 @@
 """Pages that belong to no single app: the visitors' home, the dashboard shell, preferences, errors."""
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -8,18 +7,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.context_processors import TEXT_SIZE_COOKIE
-from accounts.selectors import has_second_factor
 
 
 def home(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
     return render(request, "home.html")
-
-
-@login_required
-def dashboard(request):
-    return render(request, "dashboard.html", {"has_second_factor": has_second_factor(request.user)})
 
 
 @require_POST

@@ -280,7 +280,12 @@ def _wallets_still_active(request: TransferRequest) -> None:
 
 @transaction.atomic(durable=True)
 def wallet_fund_from_clearing(
-    *, wallet: Wallet, amount: Decimal, currency: str, description: str
+    *,
+    wallet: Wallet,
+    amount: Decimal,
+    currency: str,
+    description: str,
+    metadata: dict | None = None,
 ) -> Transaction:
     """Credit a wallet from the bank's clearing account: demo seeding and settled top-ups."""
     currency = parse_currency(currency)
@@ -291,7 +296,7 @@ def wallet_fund_from_clearing(
         kind=Transaction.Kind.TOP_UP,
         legs=[ledger.Leg(clearing, -amount), ledger.Leg(target, amount)],
         description=description,
-        metadata={"to_wallet": wallet.handle},
+        metadata={**(metadata or {}), "to_wallet": wallet.handle},
     )
     events.emit(events.MONEY_MOVED, transaction_id=txn.pk)
     return txn

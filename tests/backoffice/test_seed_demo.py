@@ -43,3 +43,21 @@ def test_tellers_belong_to_a_branch_and_risk_officers_to_none():
     risk = StaffProfile.objects.get(user__email="risk@demo.example")
     assert teller.branch is not None
     assert risk.branch is None
+
+
+def test_every_demo_customer_has_an_active_wallet_funded_once_through_the_ledger():
+    from decimal import Decimal
+
+    from wallet.audit import ledger_breaches
+    from wallet.models import LedgerAccount, Transaction, Wallet
+
+    call_command("seed_demo", customers=2, password="load-test-pass-1", quiet=True)
+    call_command("seed_demo", customers=2, password="load-test-pass-1", quiet=True)
+    for email in ("zhang.san@demo.example", "customer1@demo.example", "customer2@demo.example"):
+        wallet = Wallet.objects.get(user__email=email)
+        assert wallet.status == Wallet.Status.ACTIVE
+        assert wallet.accounts.get(currency="CNY").balance == Decimal("1000.00")
+    assert Transaction.objects.filter(kind="top_up").count() == 5
+    clearing = LedgerAccount.objects.get(kind="bank_clearing", currency="CNY")
+    assert clearing.balance == Decimal("-5000.00")
+    assert ledger_breaches() == []

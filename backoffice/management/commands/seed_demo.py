@@ -1,7 +1,6 @@
 """Idempotent demo data. Each app adds its part; running it twice changes nothing."""
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from accounts.models import User
 from backoffice import roles
@@ -10,6 +9,7 @@ from backoffice.seed import (
     DEMO_PASSWORD,
     demo_customer_ensure,
     demo_staff_totp_ensure,
+    demo_wallet_ensure,
 )
 from backoffice.services import role_groups_ensure, staff_member_upsert
 
@@ -41,7 +41,6 @@ class Command(BaseCommand):
         )
         parser.add_argument("--quiet", action="store_true", help="Do not print the logins.")
 
-    @transaction.atomic
     def handle(self, *args, customers, password, quiet, **options):
         role_groups_ensure()
         branch, _ = Branch.objects.get_or_create(
@@ -49,7 +48,10 @@ class Command(BaseCommand):
             defaults={"name": "上海陆家嘴支行", "address": "上海市浦东新区陆家嘴环路 1000 号"},
         )
         for email, name, phone in DEMO_CUSTOMERS:
-            demo_customer_ensure(email=email, password=DEMO_PASSWORD, full_name=name, phone=phone)
+            customer = demo_customer_ensure(
+                email=email, password=DEMO_PASSWORD, full_name=name, phone=phone
+            )
+            demo_wallet_ensure(user=customer)
 
         staff_secrets = []
         for email, name, role, number in DEMO_STAFF:
@@ -72,9 +74,10 @@ class Command(BaseCommand):
         staff_secrets.append((admin.email, "superuser", demo_staff_totp_ensure(user=admin)))
 
         for i in range(1, customers + 1):
-            demo_customer_ensure(
+            customer = demo_customer_ensure(
                 email=f"customer{i}@demo.example", password=password, full_name=f"测试客户{i}"
             )
+            demo_wallet_ensure(user=customer)
 
         if not quiet:
             self._print_logins(staff_secrets, customers, password)
@@ -84,7 +87,7 @@ class Command(BaseCommand):
         out.write(
             self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD})")
         )
-        out.write("  Customers (no second factor yet; set one up under Security):")
+        out.write("  Customers (wallet active with 1,000.00 CNY; no second factor yet):")
         for email, name, _phone in DEMO_CUSTOMERS:
             out.write(f"    {email:<28} {name}")
         out.write("  Staff (second factor required: add the TOTP key to an authenticator app,")

@@ -1,0 +1,192 @@
+"""The customer's wallet pages. They call the same services and selectors as the API."""
+
+import csv
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import has_second_factor
+from config.api_errors import ApplicationError
+
+from . import selectors, services
+from .forms import ConfirmForm, HistoryFilterForm, TransferForm
+from .models import Transaction
+from .money import quantize
+
+HISTORY_PAGE_SIZE = 20
+RECENT_ON_DASHBOARD = 5
+
+
+def form_errors_from(form, error: ApplicationError) -> None:
+    """Show a service's refusal on the form: under its field when the form has one."""
+    fields = getattr(error, "fields", {}) or {}
+    placed = False
+    for field, field_messages in fields.items():
+        target = field if field in form.fields and not form.fields[field].widget.is_hidden else None
+        for message in field_messages:
+            form.add_error(target, message)
+            placed = True
+    if not placed:
+        form.add_error(None, str(error.detail))
+
+
+@login_required
+def dashboard(request):
+    wallet = selectors.wallet_for(request.user)
+    recent = list(selectors.history_entries(wallet=wallet)[:RECENT_ON_DASHBOARD])
+    return render(
+        request,
+        "wallet/dashboard.html",
+        {
+            "wallet": wallet,
+            "balances": selectors.wallet_balances(wallet),
+            "recent": [(entry, selectors.counterparty_label(entry)) for entry in recent],
+            "has_second_factor": has_second_factor(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def activate(request):
+    try:
+        services.wallet_activate(user=request.user)
+    except ApplicationError as error:
+        messages.error(request, str(error.detail))
+    else:
+        messages.success(
+            request, _("Your wallet is active. You can now receive, pay and transfer.")
+        )
+    return redirect("dashboard")
+
+
+@login_required
+def transfer(request):
+    form = TransferForm(request.POST or None, initial=request.GET or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            prepared = services.transfer_prepare(sender_user=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            form_errors_from(form, error)
+        else:
+            confirm = ConfirmForm(
+                initial={
+                    "to": form.cleaned_data["to"],
+                    "amount": str(prepared.amount),
+                    "currency": prepared.currency,
+                    "note": prepared.note,
+                    "idempotency_key": uuid.uuid4().hex,
+                }
+            )
+            return render(
+                request, "wallet/transfer_confirm.html", {"prepared": prepared, "form": confirm}
+            )
+    return render(request, "wallet/transfer.html", {"form": form})
+
+
+@login_required
+@require_POST
+def transfer_confirm(request):
+    confirm = ConfirmForm(request.POST)
+    if not confirm.is_valid():
+        messages.error(
+            request, _("The confirmation was incomplete. Please start the transfer again.")
+        )
+        return redirect("wallet:transfer")
+    data = confirm.cleaned_data
+    try:
+        result = services.transfer_create(sender_user=request.user, **data)
+    except ApplicationError as error:
+        form = TransferForm(data={k: data[k] for k in ("to", "amount", "currency", "note")})
+        form.is_valid()
+        form_errors_from(form, error)
+        return render(request, "wallet/transfer.html", {"form": form}, status=400)
+    if result.replayed:
+        messages.info(request, _("This transfer was already made; it was not sent twice."))
+    else:
+        messages.success(request, _("Money sent."))
+    return redirect("wallet:transaction", pk=result.transaction.pk)
+
+
+def _history_form_and_entries(request):
+    wallet = selectors.wallet_for(request.user)
+    form = HistoryFilterForm(request.GET or None)
+    kwargs = form.selector_kwargs() if form.is_bound and form.is_valid() else {}
+    return form, selectors.history_entries(wallet=wallet, **kwargs)
+
+
+@login_required
+def history(request):
+    form, entries = _history_form_and_entries(request)
+    page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(entry, selectors.counterparty_label(entry)) for entry in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "wallet/history.html",
+        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
+    )
+
+
+@login_required
+def history_csv(request):
+    _form, entries = _history_form_and_entries(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="wallet-history.csv"'
+    response.write("\ufeff")  # so spreadsheet apps read the Chinese text as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Date"),
+            _("Type"),
+            _("Counterparty"),
+            _("Note"),
+            _("Amount"),
+            _("Currency"),
+            _("Reference"),
+        ]
+    )
+    for entry in entries.iterator(chunk_size=500):
+        txn = entry.transaction
+        writer.writerow(
+            [
+                txn.created_at.isoformat(),
+                txn.get_kind_display(),
+                _csv_safe(selectors.counterparty_label(entry)),
+                _csv_safe(txn.note),
+                str(quantize(entry.amount, entry.currency)),
+                entry.currency,
+                txn.pk,
+            ]
+        )
+    return response
+
+
+def _csv_safe(text: str) -> str:
+    """A note starting with = + - @ would run as a formula in a spreadsheet; defuse it."""
+    return "'" + text if text and text[0] in "=+-@\t\r" else text
+
+
+@login_required
+def transaction_detail(request, pk: int):
+    wallet = selectors.wallet_for(request.user)
+    entry = (
+        selectors.history_entries(wallet=wallet).filter(transaction_id=pk).first()
+        if wallet
+        else None
+    )
+    if entry is None:
+        raise Http404
+    txn: Transaction = entry.transaction
+    return render(
+        request,
+        "wallet/transaction_detail.html",
+        {"entry": entry, "txn": txn, "counterparty": selectors.counterparty_label(entry)},
+    )
