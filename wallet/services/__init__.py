@@ -1,0 +1,29 @@
+"""Every write of the wallet, one module per business area. Top-level money services are
+durable atomic blocks: one can never run nested inside another caller's transaction."""
+
+from .common import (
+    MovementResult,
+    idempotency_key_clean,
+    request_fingerprint,
+    system_account_ensure,
+    wallet_account_ensure,
+    wallet_get_or_create,
+)
+from .funding import wallet_fund_from_clearing
+from .transfers import TransferRequest, recipient_resolve, transfer_create, transfer_prepare
+from .wallets import wallet_activate
+
+__all__ = [
+    "MovementResult",
+    "TransferRequest",
+    "idempotency_key_clean",
+    "recipient_resolve",
+    "request_fingerprint",
+    "system_account_ensure",
+    "transfer_create",
+    "transfer_prepare",
+    "wallet_account_ensure",
+    "wallet_activate",
+    "wallet_fund_from_clearing",
+    "wallet_get_or_create",
+]
