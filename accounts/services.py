@@ -3,10 +3,7 @@
 import base64
 import hashlib
 import secrets
-from io import BytesIO
 
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
@@ -14,6 +11,8 @@ from django.utils import timezone
 from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from config.qr import qr_svg
 
 from .models import KnownDevice, SecurityEvent, User
 from .selectors import primary_second_factors
@@ -78,10 +77,7 @@ def totp_secret_base32(device: TOTPDevice) -> str:
 
 
 def totp_qr_svg(device: TOTPDevice) -> str:
-    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    buffer = BytesIO()
-    image.save(buffer)
-    return buffer.getvalue().decode()
+    return qr_svg(device.config_url)
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import User
 from accounts.services import totp_secret_base32
 from wallet import services as wallet_services
-from wallet.models import Transaction, Wallet
+from wallet.models import Merchant, Transaction, Wallet
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  (demo data only, printed on purpose)
 
@@ -58,3 +58,21 @@ def demo_wallet_ensure(*, user: User) -> Wallet:
             metadata={"demo_opening": True},
         )
     return wallet
+
+
+DEMO_MERCHANTS = [
+    ("LUCKIN01", "瑞幸咖啡 陆家嘴店", Merchant.Category.FOOD),
+    ("METRO01", "上海地铁", Merchant.Category.TRANSPORT),
+    ("FAMILY01", "全家便利店", Merchant.Category.SHOPPING),
+    ("CINEMA01", "百丽宫影城", Merchant.Category.ENTERTAINMENT),
+    ("PHARM01", "老百姓大药房", Merchant.Category.HEALTH),
+]
+
+
+def demo_merchants_ensure() -> list[Merchant]:
+    return [
+        Merchant.objects.update_or_create(code=code, defaults={"name": name, "category": category})[
+            0
+        ]
+        for code, name, category in DEMO_MERCHANTS
+    ]

@@ -15,6 +15,7 @@ from .money import MINOR_UNITS, quantize
 from .serializers import (
     HistoryEntrySerializer,
     MovementSerializer,
+    PaymentInputSerializer,
     TransferInputSerializer,
     WalletSerializer,
 )
@@ -70,6 +71,13 @@ def movement_payload(result: services.MovementResult):
     }
 
 
+def movement_response(result: services.MovementResult) -> Response:
+    response = Response(movement_payload(result), status=status.HTTP_201_CREATED)
+    if result.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
 class TransferCreateApi(APIView):
     @extend_schema(
         request=TransferInputSerializer,
@@ -84,10 +92,28 @@ class TransferCreateApi(APIView):
             idempotency_key=request.headers.get("Idempotency-Key"),
             **data.validated_data,
         )
-        response = Response(movement_payload(result), status=status.HTTP_201_CREATED)
-        if result.replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
+        return movement_response(result)
+
+
+class PaymentCreateApi(APIView):
+    @extend_schema(
+        request=PaymentInputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: MovementSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
+    )
+    def post(self, request):
+        data = PaymentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        result = services.payment_create(
+            payer_user=request.user,
+            merchant_code=values["merchant"],
+            amount=values["amount"],
+            currency=values["currency"],
+            note=values["note"],
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        return movement_response(result)
 
 
 class TransactionListApi(ListAPIView):

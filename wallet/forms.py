@@ -57,8 +57,28 @@ class TransferForm(forms.Form):
     )
 
 
+class PaymentForm(forms.Form):
+    merchant = forms.CharField(
+        label=_("Merchant payment code"),
+        max_length=32,
+        help_text=_("The code printed under the shop's QR code."),
+    )
+    amount = forms.CharField(
+        label=_("Amount"), max_length=32, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    currency = forms.ChoiceField(
+        label=_("Currency"), choices=CURRENCY_CHOICES, initial=settings.WALLET_DEFAULT_CURRENCY
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, max_length=settings.WALLET_NOTE_MAX_LENGTH
+    )
+
+
 class ConfirmForm(forms.Form):
-    """The confirmation step carries the request again plus its idempotency key."""
+    """The confirmation step carries the request again plus its idempotency key.
+
+    `to` is the payee: a customer (email, phone, handle) or a merchant's payment code.
+    """
 
     to = forms.CharField(widget=forms.HiddenInput, max_length=254)
     amount = forms.CharField(widget=forms.HiddenInput, max_length=32)

@@ -44,6 +44,15 @@ class TransferInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
 
 
+class PaymentInputSerializer(serializers.Serializer):
+    merchant = serializers.CharField(max_length=32, help_text="The merchant's payment code.")
+    amount = RawAmountField()
+    currency = serializers.ChoiceField(
+        choices=list(MINOR_UNITS), default=settings.WALLET_DEFAULT_CURRENCY
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
 class MovementSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Transaction.Status.choices)

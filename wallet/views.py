@@ -8,14 +8,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import has_second_factor
 from config.api_errors import ApplicationError
+from config.qr import qr_svg
 
 from . import selectors, services
-from .forms import ConfirmForm, HistoryFilterForm, TransferForm
+from .forms import ConfirmForm, HistoryFilterForm, PaymentForm, TransferForm
 from .models import Transaction
 from .money import quantize
 
@@ -112,6 +114,87 @@ def transfer_confirm(request):
     else:
         messages.success(request, _("Money sent."))
     return redirect("wallet:transaction", pk=result.transaction.pk)
+
+
+@login_required
+def pay(request, merchant_code: str | None = None):
+    """Pay a shop: typed code, or the page a shop's QR code opens with the code filled in."""
+    merchant = _merchant_or_404(merchant_code) if merchant_code else None
+    initial = {"merchant": merchant.code} if merchant else (request.GET or None)
+    form = PaymentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            prepared = services.payment_prepare(
+                payer_user=request.user,
+                merchant_code=data["merchant"],
+                amount=data["amount"],
+                currency=data["currency"],
+                note=data["note"],
+            )
+        except ApplicationError as error:
+            form_errors_from(form, error)
+        else:
+            confirm = ConfirmForm(
+                initial={
+                    "to": prepared.merchant.code,
+                    "amount": str(prepared.amount),
+                    "currency": prepared.currency,
+                    "note": prepared.note,
+                    "idempotency_key": uuid.uuid4().hex,
+                }
+            )
+            return render(
+                request, "wallet/pay_confirm.html", {"prepared": prepared, "form": confirm}
+            )
+    return render(request, "wallet/pay.html", {"form": form, "merchant": merchant})
+
+
+@login_required
+@require_POST
+def pay_confirm(request):
+    confirm = ConfirmForm(request.POST)
+    if not confirm.is_valid():
+        messages.error(
+            request, _("The confirmation was incomplete. Please start the payment again.")
+        )
+        return redirect("wallet:pay")
+    data = confirm.cleaned_data
+    try:
+        result = services.payment_create(
+            payer_user=request.user,
+            merchant_code=data["to"],
+            amount=data["amount"],
+            currency=data["currency"],
+            note=data["note"],
+            idempotency_key=data["idempotency_key"],
+        )
+    except ApplicationError as error:
+        form = PaymentForm(
+            data={"merchant": data["to"], **{k: data[k] for k in ("amount", "currency", "note")}}
+        )
+        form.is_valid()
+        form_errors_from(form, error)
+        return render(request, "wallet/pay.html", {"form": form, "merchant": None}, status=400)
+    if result.replayed:
+        messages.info(request, _("This payment was already made; it was not charged twice."))
+    else:
+        messages.success(request, _("Paid."))
+    return redirect("wallet:transaction", pk=result.transaction.pk)
+
+
+def _merchant_or_404(code: str):
+    try:
+        return services.merchant_resolve(code)
+    except ApplicationError:
+        raise Http404 from None
+
+
+def merchant_qr(request, merchant_code: str):
+    """The QR code a shop displays; it opens the pay page with the shop filled in."""
+    merchant = _merchant_or_404(merchant_code)
+    url = request.build_absolute_uri(reverse("wallet:merchant_pay", args=[merchant.code]))
+    return HttpResponse(qr_svg(url), content_type="image/svg+xml")
 
 
 def _history_form_and_entries(request):

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from tests.accounts.factories import UserFactory
 from wallet import services
-from wallet.models import Wallet
+from wallet.models import Merchant, Wallet
 
 
 class WalletFactory(factory.django.DjangoModelFactory):
@@ -30,3 +30,16 @@ def funded_wallet(amount="1000.00", currency="CNY", **kwargs) -> Wallet:
 def balance(wallet: Wallet, currency: str = "CNY") -> Decimal:
     account = wallet.accounts.filter(currency=currency).first()
     return account.balance if account else Decimal("0")
+
+
+class MerchantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Merchant
+
+    name = factory.Sequence(lambda n: f"小店 {n}")
+    code = factory.Sequence(lambda n: f"SHOP{n:04d}")
+    category = Merchant.Category.FOOD
+
+
+def merchant_balance(merchant: Merchant, currency: str = "CNY") -> Decimal:
+    return sum((a.balance for a in merchant.accounts.filter(currency=currency)), Decimal("0"))

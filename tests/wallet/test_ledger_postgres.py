@@ -103,3 +103,36 @@ def test_concurrent_transfers_keep_every_cent(django_db_blocker):
     assert not LedgerAccount.objects.filter(kind="customer", balance__lt=0).exists()
     assert ledger_breaches() == []
     call_command("ledger_audit")
+
+
+def test_many_customers_paying_one_hot_merchant_at_once():
+    from .factories import MerchantFactory, merchant_balance
+
+    merchant = MerchantFactory()
+    payers = [funded_wallet("50.00") for _ in range(16)]
+    errors = []
+
+    def pay(wallet, n):
+        try:
+            for i in range(10):
+                services.payment_create(
+                    payer_user=wallet.user,
+                    merchant_code=merchant.code,
+                    amount="1.25",
+                    currency="CNY",
+                    idempotency_key=f"hot-{n}-{i}",
+                )
+        except Exception as exc:  # noqa: BLE001  surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=pay, args=(w, n)) for n, w in enumerate(payers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert merchant_balance(merchant) == Decimal("200.00")
+    assert all(balance(w) == Decimal("37.50") for w in payers)
+    assert ledger_breaches() == []

@@ -10,6 +10,7 @@ from .common import (
     wallet_get_or_create,
 )
 from .funding import wallet_fund_from_clearing
+from .payments import merchant_accounts_ensure, merchant_resolve, payment_create, payment_prepare
 from .transfers import TransferRequest, recipient_resolve, transfer_create, transfer_prepare
 from .wallets import wallet_activate
 
@@ -17,6 +18,10 @@ __all__ = [
     "MovementResult",
     "TransferRequest",
     "idempotency_key_clean",
+    "merchant_accounts_ensure",
+    "merchant_resolve",
+    "payment_create",
+    "payment_prepare",
     "recipient_resolve",
     "request_fingerprint",
     "system_account_ensure",

@@ -8,6 +8,7 @@ from backoffice.models import Branch
 from backoffice.seed import (
     DEMO_PASSWORD,
     demo_customer_ensure,
+    demo_merchants_ensure,
     demo_staff_totp_ensure,
     demo_wallet_ensure,
 )
@@ -47,6 +48,7 @@ class Command(BaseCommand):
             code="SH001",
             defaults={"name": "上海陆家嘴支行", "address": "上海市浦东新区陆家嘴环路 1000 号"},
         )
+        merchants = demo_merchants_ensure()
         for email, name, phone in DEMO_CUSTOMERS:
             customer = demo_customer_ensure(
                 email=email, password=DEMO_PASSWORD, full_name=name, phone=phone
@@ -80,9 +82,9 @@ class Command(BaseCommand):
             demo_wallet_ensure(user=customer)
 
         if not quiet:
-            self._print_logins(staff_secrets, customers, password)
+            self._print_logins(staff_secrets, merchants, customers, password)
 
-    def _print_logins(self, staff_secrets, customers, password):
+    def _print_logins(self, staff_secrets, merchants, customers, password):
         out = self.stdout
         out.write(
             self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD})")
@@ -94,6 +96,9 @@ class Command(BaseCommand):
         out.write("  or compute a code with `python manage.py demo_totp EMAIL`):")
         for email, role, secret in staff_secrets:
             out.write(f"    {email:<28} {role:<15} TOTP key {secret}")
+        out.write("  Merchants (pay by code at /wallet/pay/, or open /wallet/pay/m/CODE/qr.svg):")
+        for merchant in merchants:
+            out.write(f"    {merchant.code:<12} {merchant.name}")
         if customers:
             out.write(
                 f"  Load-test customers: customer1..customer{customers}@demo.example, password {password}"

@@ -1,0 +1,66 @@
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import Entry, LedgerAccount, Merchant, Transaction, Wallet
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The ledger is written only by posting; the admin may look, never touch."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Merchant)
+class MerchantAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "category", "is_active", "qr_code")
+    list_filter = ("category", "is_active")
+    search_fields = ("code", "name")
+
+    @admin.display(description=_("QR code"))
+    def qr_code(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("wallet:merchant_qr", args=[obj.code]), _("QR code")
+        )
+
+
+@admin.register(Wallet)
+class WalletAdmin(ReadOnlyAdmin):
+    list_display = ("handle", "user", "status", "activated_at")
+    list_filter = ("status",)
+    list_select_related = ("user",)
+    search_fields = ("handle", "user__email")
+
+
+@admin.register(LedgerAccount)
+class LedgerAccountAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "kind", "currency", "shard", "balance", "wallet", "merchant", "code")
+    list_filter = ("kind", "currency")
+    list_select_related = ("wallet", "merchant")
+
+
+class EntryInline(admin.TabularInline):
+    model = Entry
+    extra = 0
+    can_delete = False
+    readonly_fields = ("account", "amount", "currency")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Transaction)
+class TransactionAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "kind", "status", "initiated_by", "description", "created_at")
+    list_filter = ("kind", "status")
+    list_select_related = ("initiated_by",)
+    search_fields = ("pk", "idempotency_key", "initiated_by__email")
+    inlines = [EntryInline]
