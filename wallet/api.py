@@ -1,5 +1,6 @@
 """The wallet's API (DESIGN.md paths). Thin: validate, call a service or selector, answer."""
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -10,12 +11,16 @@ from config.api_errors import ErrorSerializer
 
 from . import selectors, services
 from .forms import HistoryFilterForm
+from .masking import display_name_masked
 from .models import Transaction
 from .money import MINOR_UNITS, quantize
 from .serializers import (
     HistoryEntrySerializer,
     MovementSerializer,
     PaymentInputSerializer,
+    PaymentRequestInputSerializer,
+    PaymentRequestSerializer,
+    PayRequestInputSerializer,
     TransferInputSerializer,
     WalletSerializer,
 )
@@ -111,6 +116,74 @@ class PaymentCreateApi(APIView):
             amount=values["amount"],
             currency=values["currency"],
             note=values["note"],
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        return movement_response(result)
+
+
+def payment_request_payload(request, payment_request):
+    return {
+        "token": payment_request.token,
+        "amount": None
+        if payment_request.amount is None
+        else str(quantize(payment_request.amount, payment_request.currency)),
+        "currency": payment_request.currency,
+        "note": payment_request.note,
+        "status": payment_request.effective_status,
+        "expires_at": payment_request.expires_at,
+        "requester": display_name_masked(payment_request.requester.user),
+        "pay_url": request.build_absolute_uri(
+            reverse("wallet:request_pay", args=[payment_request.token])
+        ),
+        "paid_transaction": payment_request.paid_by_id,
+    }
+
+
+class PaymentRequestListCreateApi(APIView):
+    @extend_schema(responses={200: PaymentRequestSerializer(many=True)})
+    def get(self, request):
+        requests = selectors.payment_requests_of(selectors.wallet_for(request.user)).select_related(
+            "requester__user"
+        )[:50]
+        return Response([payment_request_payload(request, r) for r in requests])
+
+    @extend_schema(
+        request=PaymentRequestInputSerializer,
+        responses={201: PaymentRequestSerializer, 400: ErrorSerializer},
+    )
+    def post(self, request):
+        data = PaymentRequestInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment_request = services.payment_request_create(user=request.user, **data.validated_data)
+        return Response(
+            payment_request_payload(request, payment_request), status=status.HTTP_201_CREATED
+        )
+
+
+class PaymentRequestDetailApi(APIView):
+    @extend_schema(responses={200: PaymentRequestSerializer, 404: ErrorSerializer})
+    def get(self, request, token):
+        return Response(payment_request_payload(request, services.payment_request_get(token)))
+
+
+class PaymentRequestPayApi(APIView):
+    @extend_schema(
+        request=PayRequestInputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={
+            201: MovementSerializer,
+            400: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+    )
+    def post(self, request, token):
+        data = PayRequestInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.payment_request_pay(
+            payer_user=request.user,
+            token=token,
+            amount=data.validated_data.get("amount"),
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
         return movement_response(result)

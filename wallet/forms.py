@@ -85,3 +85,31 @@ class ConfirmForm(forms.Form):
     currency = forms.CharField(widget=forms.HiddenInput, max_length=3)
     note = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1000)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+
+class ReceiveForm(forms.Form):
+    amount = forms.CharField(
+        label=_("Amount (optional)"),
+        required=False,
+        max_length=32,
+        help_text=_("Leave empty to let the payer choose the amount."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    currency = forms.ChoiceField(
+        label=_("Currency"), choices=CURRENCY_CHOICES, initial=settings.WALLET_DEFAULT_CURRENCY
+    )
+    note = forms.CharField(
+        label=_("What is it for? (optional)"),
+        required=False,
+        max_length=settings.WALLET_NOTE_MAX_LENGTH,
+    )
+
+
+class PayRequestForm(forms.Form):
+    amount = forms.CharField(
+        label=_("Amount"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)

@@ -213,3 +213,53 @@ class Entry(models.Model):
 
     def __str__(self):
         return f"{self.amount} {self.currency} on {self.account_id}"
+
+
+def new_request_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class PaymentRequest(models.Model):
+    """A customer asking to be paid: shown as a QR code and a link, paid once, then done."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for payment")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
+
+    requester = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="payment_requests")
+    token = models.CharField(max_length=32, unique=True, default=new_request_token)
+    # Empty means the payer chooses the amount.
+    amount = models.DecimalField(null=True, blank=True, **AMOUNT)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    note = models.CharField(max_length=140, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    expires_at = models.DateTimeField()
+    paid_by = models.OneToOneField(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="paid_request"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payment request")
+        verbose_name_plural = _("payment requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gt=0), name="request_amount_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.token} {self.amount or ''} {self.currency}"
+
+    @property
+    def effective_status(self) -> str:
+        """An open request past its time reads as expired, whether or not a job marked it yet."""
+        if self.status == self.Status.OPEN and self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.status
+
+    def get_effective_status_display(self) -> str:
+        return self.Status(self.effective_status).label

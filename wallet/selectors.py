@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Entry, LedgerAccount, Transaction, Wallet
+from .models import Entry, LedgerAccount, PaymentRequest, Transaction, Wallet
 
 
 def wallet_for(user) -> Wallet | None:
@@ -64,3 +64,9 @@ def counterparty_label(entry: Entry) -> str:
     if entry.amount < 0:
         return meta.get("to_name") or meta.get("merchant_name") or ""
     return meta.get("from_name") or ""
+
+
+def payment_requests_of(wallet: Wallet | None) -> QuerySet[PaymentRequest]:
+    if wallet is None:
+        return PaymentRequest.objects.none()
+    return PaymentRequest.objects.filter(requester=wallet).order_by("-created_at")

@@ -73,3 +73,29 @@ class HistoryEntrySerializer(serializers.Serializer):
     counterparty = serializers.CharField()
     note = serializers.CharField(source="transaction.note")
     created_at = serializers.DateTimeField(source="transaction.created_at")
+
+
+class PaymentRequestInputSerializer(serializers.Serializer):
+    amount = RawAmountField(required=False, allow_null=True)
+    currency = serializers.ChoiceField(
+        choices=list(MINOR_UNITS), default=settings.WALLET_DEFAULT_CURRENCY
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+class PaymentRequestSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    amount = serializers.CharField(allow_null=True)
+    currency = serializers.CharField()
+    note = serializers.CharField()
+    status = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    requester = serializers.CharField(help_text="Masked name of who asks to be paid.")
+    pay_url = serializers.CharField(help_text="The link the QR code encodes.")
+    paid_transaction = serializers.IntegerField(allow_null=True)
+
+
+class PayRequestInputSerializer(serializers.Serializer):
+    amount = RawAmountField(
+        required=False, allow_null=True, help_text="Only when the request has no amount."
+    )

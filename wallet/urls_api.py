@@ -7,5 +7,16 @@ urlpatterns = [
     path("wallets/activate/", api.WalletActivateApi.as_view(), name="wallet-activate"),
     path("transfers/", api.TransferCreateApi.as_view(), name="transfers"),
     path("payments/", api.PaymentCreateApi.as_view(), name="payments"),
+    path("payment-requests/", api.PaymentRequestListCreateApi.as_view(), name="payment-requests"),
+    path(
+        "payment-requests/<str:token>/",
+        api.PaymentRequestDetailApi.as_view(),
+        name="payment-request",
+    ),
+    path(
+        "payment-requests/<str:token>/pay/",
+        api.PaymentRequestPayApi.as_view(),
+        name="payment-request-pay",
+    ),
     path("transactions/", api.TransactionListApi.as_view(), name="transactions"),
 ]

@@ -17,7 +17,15 @@ from config.api_errors import ApplicationError
 from config.qr import qr_svg
 
 from . import selectors, services
-from .forms import ConfirmForm, HistoryFilterForm, PaymentForm, TransferForm
+from .forms import (
+    ConfirmForm,
+    HistoryFilterForm,
+    PaymentForm,
+    PayRequestForm,
+    ReceiveForm,
+    TransferForm,
+)
+from .masking import display_name_masked
 from .models import Transaction
 from .money import quantize
 
@@ -195,6 +203,84 @@ def merchant_qr(request, merchant_code: str):
     merchant = _merchant_or_404(merchant_code)
     url = request.build_absolute_uri(reverse("wallet:merchant_pay", args=[merchant.code]))
     return HttpResponse(qr_svg(url), content_type="image/svg+xml")
+
+
+@login_required
+def receive(request):
+    form = ReceiveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment_request = services.payment_request_create(
+                user=request.user, **form.cleaned_data
+            )
+        except ApplicationError as error:
+            form_errors_from(form, error)
+        else:
+            return redirect("wallet:request_detail", token=payment_request.token)
+    wallet = selectors.wallet_for(request.user)
+    recent = selectors.payment_requests_of(wallet)[:10]
+    return render(request, "wallet/receive.html", {"form": form, "requests": recent})
+
+
+@login_required
+def request_detail(request, token: str):
+    """The requester's view: the QR code to show and the link to share."""
+    payment_request = (
+        selectors.payment_requests_of(selectors.wallet_for(request.user))
+        .filter(token=token)
+        .first()
+    )
+    if payment_request is None:
+        raise Http404
+    link = request.build_absolute_uri(reverse("wallet:request_pay", args=[token]))
+    return render(
+        request,
+        "wallet/request_detail.html",
+        {"payment_request": payment_request, "link": link, "qr_svg": qr_svg(link)},
+    )
+
+
+@login_required
+@require_POST
+def request_cancel(request, token: str):
+    try:
+        services.payment_request_cancel(user=request.user, token=token)
+    except ApplicationError as error:
+        if error.status_code == 404:
+            raise Http404 from None
+        messages.error(request, str(error.detail))
+    else:
+        messages.success(request, _("The request was cancelled."))
+    return redirect("wallet:request_detail", token=token)
+
+
+@login_required
+def request_pay(request, token: str):
+    """The payer's view of a request: who asks, how much, and one button to pay."""
+    try:
+        payment_request = services.payment_request_get(token)
+    except ApplicationError:
+        raise Http404 from None
+    form = PayRequestForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.payment_request_pay(
+                payer_user=request.user, token=token, **form.cleaned_data
+            )
+        except ApplicationError as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, _("Paid."))
+            return redirect("wallet:transaction", pk=result.transaction.pk)
+    return render(
+        request,
+        "wallet/request_pay.html",
+        {
+            "payment_request": payment_request,
+            "requester": display_name_masked(payment_request.requester.user),
+            "form": form,
+        },
+    )
 
 
 def _history_form_and_entries(request):

@@ -11,6 +11,12 @@ from .common import (
 )
 from .funding import wallet_fund_from_clearing
 from .payments import merchant_accounts_ensure, merchant_resolve, payment_create, payment_prepare
+from .requests import (
+    payment_request_cancel,
+    payment_request_create,
+    payment_request_get,
+    payment_request_pay,
+)
 from .transfers import TransferRequest, recipient_resolve, transfer_create, transfer_prepare
 from .wallets import wallet_activate
 
@@ -22,6 +28,10 @@ __all__ = [
     "merchant_resolve",
     "payment_create",
     "payment_prepare",
+    "payment_request_cancel",
+    "payment_request_create",
+    "payment_request_get",
+    "payment_request_pay",
     "recipient_resolve",
     "request_fingerprint",
     "system_account_ensure",
