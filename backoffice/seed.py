@@ -8,7 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import User
 from accounts.services import totp_secret_base32
 from wallet import services as wallet_services
-from wallet.models import Merchant, Transaction, Wallet
+from wallet.models import Biller, Merchant, Transaction, Wallet
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  (demo data only, printed on purpose)
 
@@ -76,3 +76,37 @@ def demo_merchants_ensure() -> list[Merchant]:
         ]
         for code, name, category in DEMO_MERCHANTS
     ]
+
+
+DEMO_BILLERS = [
+    (
+        "SH-POWER",
+        "国网上海电力",
+        Biller.Kind.ELECTRICITY,
+        r"\d{10}",
+        "10 位户号 / 10-digit account number",
+    ),
+    ("SH-WATER", "上海城投水务", Biller.Kind.WATER, r"\d{8}", "8 位户号 / 8-digit account number"),
+    ("SH-GAS", "上海燃气", Biller.Kind.GAS, r"\d{9}", "9 位户号 / 9-digit account number"),
+    ("CN-MOBILE", "中国移动话费充值", Biller.Kind.MOBILE, r".*", ""),
+]
+
+
+def demo_billers_ensure() -> list[Biller]:
+    billers = []
+    for code, name, kind, pattern, hint in DEMO_BILLERS:
+        merchant, _created = Merchant.objects.update_or_create(
+            code=f"BILL-{code}", defaults={"name": name, "category": Merchant.Category.UTILITIES}
+        )
+        biller, _created = Biller.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "kind": kind,
+                "merchant": merchant,
+                "reference_pattern": pattern,
+                "reference_hint": hint,
+            },
+        )
+        billers.append(biller)
+    return billers

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Entry, LedgerAccount, Merchant, Transaction, Wallet
+from .models import Biller, Entry, LedgerAccount, Merchant, Transaction, Wallet
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -64,3 +64,10 @@ class TransactionAdmin(ReadOnlyAdmin):
     list_select_related = ("initiated_by",)
     search_fields = ("pk", "idempotency_key", "initiated_by__email")
     inlines = [EntryInline]
+
+
+@admin.register(Biller)
+class BillerAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "reference_pattern", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("code", "name")

@@ -12,9 +12,11 @@ from config.api_errors import ErrorSerializer
 from . import selectors, services
 from .forms import HistoryFilterForm
 from .masking import display_name_masked
-from .models import Transaction
+from .models import Biller, Transaction
 from .money import MINOR_UNITS, quantize
 from .serializers import (
+    BillerSerializer,
+    BillPaymentInputSerializer,
     HistoryEntrySerializer,
     MovementSerializer,
     PaymentInputSerializer,
@@ -187,6 +189,32 @@ class PaymentRequestPayApi(APIView):
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
         return movement_response(result)
+
+
+class BillPaymentCreateApi(APIView):
+    @extend_schema(
+        request=BillPaymentInputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: MovementSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
+    )
+    def post(self, request):
+        data = BillPaymentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        result = services.bill_payment_create(
+            payer_user=request.user,
+            biller_code=values["biller"],
+            reference=values["reference"],
+            amount=values["amount"],
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        return movement_response(result)
+
+
+class BillerListApi(APIView):
+    @extend_schema(responses={200: BillerSerializer(many=True)})
+    def get(self, request):
+        return Response(BillerSerializer(Biller.objects.filter(is_active=True), many=True).data)
 
 
 class TransactionListApi(ListAPIView):

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .models import Transaction
+from .models import Biller, Transaction
 from .money import CURRENCY_CHOICES
 
 
@@ -113,3 +113,24 @@ class PayRequestForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+
+class BillForm(forms.Form):
+    biller = forms.ModelChoiceField(
+        label=_("Biller"),
+        queryset=Biller.objects.filter(is_active=True),
+        to_field_name="code",
+        empty_label=None,
+    )
+    reference = forms.CharField(
+        label=_("Account number"),
+        max_length=40,
+        help_text=_("As printed on your bill; for a mobile top-up, the phone number."),
+    )
+    amount = forms.CharField(
+        label=_("Amount"), max_length=32, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+
+
+class BillConfirmForm(ConfirmForm):
+    reference = forms.CharField(widget=forms.HiddenInput, max_length=40)

@@ -263,3 +263,31 @@ class PaymentRequest(models.Model):
 
     def get_effective_status_display(self) -> str:
         return self.Status(self.effective_status).label
+
+
+class Biller(models.Model):
+    """A company whose bills customers pay from the wallet; its money lands on a merchant account."""
+
+    class Kind(models.TextChoices):
+        ELECTRICITY = "electricity", _("Electricity")
+        WATER = "water", _("Water")
+        GAS = "gas", _("Gas")
+        MOBILE = "mobile", _("Mobile top-up")
+
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    merchant = models.OneToOneField(Merchant, on_delete=models.PROTECT, related_name="biller")
+    # The customer's reference (account number) must match this in full; mobile top-ups
+    # are checked as mobile phone numbers instead.
+    reference_pattern = models.CharField(max_length=200, default=r"\d{8,12}")
+    reference_hint = models.CharField(_("reference hint"), max_length=120, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("biller")
+        verbose_name_plural = _("billers")
+        ordering = ["kind", "name"]
+
+    def __str__(self):
+        return self.name

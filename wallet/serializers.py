@@ -99,3 +99,18 @@ class PayRequestInputSerializer(serializers.Serializer):
     amount = RawAmountField(
         required=False, allow_null=True, help_text="Only when the request has no amount."
     )
+
+
+class BillPaymentInputSerializer(serializers.Serializer):
+    biller = serializers.CharField(max_length=32, help_text="The biller's code (see billers/).")
+    reference = serializers.CharField(
+        max_length=40, help_text="The customer's account number or phone number."
+    )
+    amount = RawAmountField()
+
+
+class BillerSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    reference_hint = serializers.CharField()

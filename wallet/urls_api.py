@@ -18,5 +18,7 @@ urlpatterns = [
         api.PaymentRequestPayApi.as_view(),
         name="payment-request-pay",
     ),
+    path("bill-payments/", api.BillPaymentCreateApi.as_view(), name="bill-payments"),
+    path("billers/", api.BillerListApi.as_view(), name="billers"),
     path("transactions/", api.TransactionListApi.as_view(), name="transactions"),
 ]

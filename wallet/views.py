@@ -18,6 +18,8 @@ from config.qr import qr_svg
 
 from . import selectors, services
 from .forms import (
+    BillConfirmForm,
+    BillForm,
     ConfirmForm,
     HistoryFilterForm,
     PaymentForm,
@@ -281,6 +283,70 @@ def request_pay(request, token: str):
             "form": form,
         },
     )
+
+
+@login_required
+def bills(request):
+    form = BillForm(request.POST or None, initial={"biller": request.GET.get("biller")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            biller, reference = services.bill_payment_prepare(
+                biller_code=data["biller"].code, reference=data["reference"]
+            )
+            prepared = services.payment_prepare(
+                payer_user=request.user,
+                merchant_code=biller.merchant.code,
+                amount=data["amount"],
+                currency="CNY",
+            )
+        except ApplicationError as error:
+            form_errors_from(form, error)
+        else:
+            confirm = BillConfirmForm(
+                initial={
+                    "to": biller.code,
+                    "reference": reference,
+                    "amount": str(prepared.amount),
+                    "currency": prepared.currency,
+                    "idempotency_key": uuid.uuid4().hex,
+                }
+            )
+            return render(
+                request,
+                "wallet/bill_confirm.html",
+                {"biller": biller, "reference": reference, "prepared": prepared, "form": confirm},
+            )
+    return render(request, "wallet/bills.html", {"form": form})
+
+
+@login_required
+@require_POST
+def bill_confirm(request):
+    confirm = BillConfirmForm(request.POST)
+    if not confirm.is_valid():
+        messages.error(
+            request, _("The confirmation was incomplete. Please start the payment again.")
+        )
+        return redirect("wallet:bills")
+    data = confirm.cleaned_data
+    try:
+        result = services.bill_payment_create(
+            payer_user=request.user,
+            biller_code=data["to"],
+            reference=data["reference"],
+            amount=data["amount"],
+            currency=data["currency"],
+            idempotency_key=data["idempotency_key"],
+        )
+    except ApplicationError as error:
+        messages.error(request, str(error.detail))
+        return redirect("wallet:bills")
+    if result.replayed:
+        messages.info(request, _("This bill was already paid; it was not charged twice."))
+    else:
+        messages.success(request, _("Bill paid."))
+    return redirect("wallet:transaction", pk=result.transaction.pk)
 
 
 def _history_form_and_entries(request):

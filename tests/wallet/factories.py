@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from tests.accounts.factories import UserFactory
 from wallet import services
-from wallet.models import Merchant, Wallet
+from wallet.models import Biller, Merchant, Wallet
 
 
 class WalletFactory(factory.django.DjangoModelFactory):
@@ -43,3 +43,15 @@ class MerchantFactory(factory.django.DjangoModelFactory):
 
 def merchant_balance(merchant: Merchant, currency: str = "CNY") -> Decimal:
     return sum((a.balance for a in merchant.accounts.filter(currency=currency)), Decimal("0"))
+
+
+class BillerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Biller
+
+    code = factory.Sequence(lambda n: f"BILLER{n}")
+    name = factory.Sequence(lambda n: f"电力公司 {n}")
+    kind = Biller.Kind.ELECTRICITY
+    merchant = factory.SubFactory(MerchantFactory, category=Merchant.Category.UTILITIES)
+    reference_pattern = r"\d{10}"
+    reference_hint = "10 位户号"

@@ -1,6 +1,7 @@
 """Every write of the wallet, one module per business area. Top-level money services are
 durable atomic blocks: one can never run nested inside another caller's transaction."""
 
+from .bills import bill_payment_create, bill_payment_prepare, biller_resolve
 from .common import (
     MovementResult,
     idempotency_key_clean,
@@ -21,6 +22,9 @@ from .transfers import TransferRequest, recipient_resolve, transfer_create, tran
 from .wallets import wallet_activate
 
 __all__ = [
+    "bill_payment_create",
+    "bill_payment_prepare",
+    "biller_resolve",
     "MovementResult",
     "TransferRequest",
     "idempotency_key_clean",

@@ -7,6 +7,7 @@ from backoffice import roles
 from backoffice.models import Branch
 from backoffice.seed import (
     DEMO_PASSWORD,
+    demo_billers_ensure,
     demo_customer_ensure,
     demo_merchants_ensure,
     demo_staff_totp_ensure,
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             defaults={"name": "上海陆家嘴支行", "address": "上海市浦东新区陆家嘴环路 1000 号"},
         )
         merchants = demo_merchants_ensure()
+        demo_billers_ensure()
         for email, name, phone in DEMO_CUSTOMERS:
             customer = demo_customer_ensure(
                 email=email, password=DEMO_PASSWORD, full_name=name, phone=phone
