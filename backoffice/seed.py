@@ -8,7 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import User
 from accounts.services import totp_secret_base32
 from wallet import services as wallet_services
-from wallet.models import Biller, Merchant, Transaction, Wallet
+from wallet.models import Biller, FxRate, Merchant, Transaction, Wallet
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  (demo data only, printed on purpose)
 
@@ -110,3 +110,13 @@ def demo_billers_ensure() -> list[Biller]:
         )
         billers.append(biller)
     return billers
+
+
+DEMO_FX_RATES = {"USD": "7.10", "EUR": "7.70", "HKD": "0.91", "JPY": "0.048"}
+
+
+def demo_fx_rates_ensure() -> None:
+    for currency, rate in DEMO_FX_RATES.items():
+        FxRate.objects.get_or_create(
+            currency=currency, defaults={"cny_per_unit": Decimal(rate), "spread_bps": 50}
+        )

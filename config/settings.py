@@ -316,3 +316,5 @@ WALLET_NOTE_MAX_LENGTH = 140
 WALLET_DEFAULT_CURRENCY = "CNY"
 # How long a payment request (receive QR) can be paid.
 WALLET_PAYMENT_REQUEST_TTL_MINUTES = env.int("WALLET_PAYMENT_REQUEST_TTL_MINUTES", default=60 * 24)
+# How long an exchange quote holds its rate.
+WALLET_FX_QUOTE_TTL_SECONDS = env.int("WALLET_FX_QUOTE_TTL_SECONDS", default=60)

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Biller, Entry, LedgerAccount, Merchant, Transaction, Wallet
+from .models import Biller, Entry, FxRate, LedgerAccount, Merchant, Transaction, Wallet
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -71,3 +71,9 @@ class BillerAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "kind", "reference_pattern", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("code", "name")
+
+
+@admin.register(FxRate)
+class FxRateAdmin(admin.ModelAdmin):
+    list_display = ("currency", "cny_per_unit", "spread_bps", "is_active", "updated_at")
+    list_editable = ("cny_per_unit", "spread_bps", "is_active")

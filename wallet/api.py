@@ -17,6 +17,10 @@ from .money import MINOR_UNITS, quantize
 from .serializers import (
     BillerSerializer,
     BillPaymentInputSerializer,
+    ExchangeInputSerializer,
+    FxQuoteInputSerializer,
+    FxQuoteSerializer,
+    FxRateSerializer,
     HistoryEntrySerializer,
     MovementSerializer,
     PaymentInputSerializer,
@@ -65,7 +69,10 @@ class WalletActivateApi(APIView):
 
 def movement_payload(result: services.MovementResult):
     txn = result.transaction
-    entry = next(e for e in txn.entries.all() if e.amount < 0)
+    # The customer's own debit: an exchange also debits the bank's FX position.
+    entry = next(
+        e for e in txn.entries.select_related("account") if e.amount < 0 and e.account.wallet_id
+    )
     return {
         "id": txn.pk,
         "status": txn.status,
@@ -215,6 +222,54 @@ class BillerListApi(APIView):
     @extend_schema(responses={200: BillerSerializer(many=True)})
     def get(self, request):
         return Response(BillerSerializer(Biller.objects.filter(is_active=True), many=True).data)
+
+
+def quote_payload(quote):
+    return {
+        "token": quote.token,
+        "sell_currency": quote.sell_currency,
+        "buy_currency": quote.buy_currency,
+        "sell_amount": str(quantize(quote.sell_amount, quote.sell_currency)),
+        "buy_amount": str(quantize(quote.buy_amount, quote.buy_currency)),
+        "rate": str(quote.rate),
+        "expires_at": quote.expires_at,
+    }
+
+
+class FxRateListApi(APIView):
+    @extend_schema(responses={200: FxRateSerializer(many=True)})
+    def get(self, request):
+        return Response(FxRateSerializer(selectors.fx_board(), many=True).data)
+
+
+class FxQuoteCreateApi(APIView):
+    @extend_schema(
+        request=FxQuoteInputSerializer, responses={201: FxQuoteSerializer, 400: ErrorSerializer}
+    )
+    def post(self, request):
+        data = FxQuoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        quote = services.fx_quote_create(user=request.user, **data.validated_data)
+        return Response(
+            FxQuoteSerializer(quote_payload(quote)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class ExchangeCreateApi(APIView):
+    @extend_schema(
+        request=ExchangeInputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: MovementSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
+    )
+    def post(self, request):
+        data = ExchangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.exchange_create(
+            user=request.user,
+            quote_token=data.validated_data["quote"],
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        return movement_response(result)
 
 
 class TransactionListApi(ListAPIView):

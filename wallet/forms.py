@@ -134,3 +134,18 @@ class BillForm(forms.Form):
 
 class BillConfirmForm(ConfirmForm):
     reference = forms.CharField(widget=forms.HiddenInput, max_length=40)
+
+
+class ExchangeForm(forms.Form):
+    sell_currency = forms.ChoiceField(label=_("I sell"), choices=CURRENCY_CHOICES, initial="CNY")
+    buy_currency = forms.ChoiceField(label=_("I get"), choices=CURRENCY_CHOICES, initial="USD")
+    sell_amount = forms.CharField(
+        label=_("Amount to sell"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+
+class ExchangeConfirmForm(forms.Form):
+    quote = forms.CharField(widget=forms.HiddenInput, max_length=24)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)

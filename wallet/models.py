@@ -291,3 +291,58 @@ class Biller(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class FxRate(models.Model):
+    """How many CNY one unit of a currency is worth (mid), and the bank's spread on it.
+
+    Maintained by admins. Cross rates (USD→EUR) go through CNY.
+    """
+
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, unique=True)
+    cny_per_unit = models.DecimalField(_("CNY per unit (mid)"), max_digits=18, decimal_places=8)
+    spread_bps = models.PositiveIntegerField(_("spread (basis points)"), default=50)
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["currency"]
+        constraints = [
+            models.CheckConstraint(condition=Q(cny_per_unit__gt=0), name="fx_rate_positive"),
+            models.CheckConstraint(condition=Q(spread_bps__lt=5000), name="fx_spread_below_half"),
+        ]
+
+    def __str__(self):
+        return f"{self.currency} {self.cny_per_unit}"
+
+
+def new_quote_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class FxQuote(models.Model):
+    """A firm price for one exchange: shown to the customer, and exactly what is used."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="fx_quotes"
+    )
+    token = models.CharField(max_length=24, unique=True, default=new_quote_token)
+    sell_currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    buy_currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    sell_amount = models.DecimalField(**AMOUNT)
+    buy_amount = models.DecimalField(**AMOUNT)
+    rate = models.DecimalField(max_digits=18, decimal_places=8)
+    expires_at = models.DateTimeField()
+    used_by = models.OneToOneField(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="fx_quote"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("exchange quote")
+        verbose_name_plural = _("exchange quotes")
+
+    def __str__(self):
+        return f"{self.sell_amount} {self.sell_currency} → {self.buy_amount} {self.buy_currency}"

@@ -1,12 +1,13 @@
 """Reads of the wallet used by pages and the API alike."""
 
 from datetime import datetime, time
+from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Entry, LedgerAccount, PaymentRequest, Transaction, Wallet
+from .models import Entry, FxRate, LedgerAccount, PaymentRequest, Transaction, Wallet
 
 
 def wallet_for(user) -> Wallet | None:
@@ -70,3 +71,27 @@ def payment_requests_of(wallet: Wallet | None) -> QuerySet[PaymentRequest]:
     if wallet is None:
         return PaymentRequest.objects.none()
     return PaymentRequest.objects.filter(requester=wallet).order_by("-created_at")
+
+
+BOARD_RATE_PLACES = Decimal("0.0001")
+
+
+def fx_board() -> list[dict]:
+    """The rates a customer sees: mid, and what they pay or get per unit in CNY."""
+    board = []
+    for rate in FxRate.objects.filter(is_active=True).order_by("currency"):
+        spread = Decimal(rate.spread_bps) / Decimal(10000)
+        board.append(
+            {
+                "currency": rate.currency,
+                "mid_cny_per_unit": str(rate.cny_per_unit),
+                "customer_buys_at": str(
+                    (rate.cny_per_unit * (1 + spread)).quantize(BOARD_RATE_PLACES)
+                ),
+                "customer_sells_at": str(
+                    (rate.cny_per_unit * (1 - spread)).quantize(BOARD_RATE_PLACES)
+                ),
+                "updated_at": rate.updated_at,
+            }
+        )
+    return board

@@ -114,3 +114,31 @@ class BillerSerializer(serializers.Serializer):
     name = serializers.CharField()
     kind = serializers.CharField()
     reference_hint = serializers.CharField()
+
+
+class FxRateSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    mid_cny_per_unit = serializers.CharField()
+    customer_buys_at = serializers.CharField(help_text="CNY the customer pays for one unit.")
+    customer_sells_at = serializers.CharField(help_text="CNY the customer gets for one unit.")
+    updated_at = serializers.DateTimeField()
+
+
+class FxQuoteInputSerializer(serializers.Serializer):
+    sell_currency = serializers.ChoiceField(choices=list(MINOR_UNITS))
+    buy_currency = serializers.ChoiceField(choices=list(MINOR_UNITS))
+    sell_amount = RawAmountField()
+
+
+class FxQuoteSerializer(serializers.Serializer):
+    quote = serializers.CharField(source="token")
+    sell_currency = serializers.CharField()
+    buy_currency = serializers.CharField()
+    sell_amount = serializers.CharField()
+    buy_amount = serializers.CharField()
+    rate = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class ExchangeInputSerializer(serializers.Serializer):
+    quote = serializers.CharField(max_length=24)

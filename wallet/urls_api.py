@@ -20,5 +20,8 @@ urlpatterns = [
     ),
     path("bill-payments/", api.BillPaymentCreateApi.as_view(), name="bill-payments"),
     path("billers/", api.BillerListApi.as_view(), name="billers"),
+    path("fx-rates/", api.FxRateListApi.as_view(), name="fx-rates"),
+    path("exchanges/quotes/", api.FxQuoteCreateApi.as_view(), name="exchange-quotes"),
+    path("exchanges/", api.ExchangeCreateApi.as_view(), name="exchanges"),
     path("transactions/", api.TransactionListApi.as_view(), name="transactions"),
 ]

@@ -21,6 +21,8 @@ from .forms import (
     BillConfirmForm,
     BillForm,
     ConfirmForm,
+    ExchangeConfirmForm,
+    ExchangeForm,
     HistoryFilterForm,
     PaymentForm,
     PayRequestForm,
@@ -346,6 +348,44 @@ def bill_confirm(request):
         messages.info(request, _("This bill was already paid; it was not charged twice."))
     else:
         messages.success(request, _("Bill paid."))
+    return redirect("wallet:transaction", pk=result.transaction.pk)
+
+
+@login_required
+def exchange(request):
+    form = ExchangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            quote = services.fx_quote_create(user=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            form_errors_from(form, error)
+        else:
+            confirm = ExchangeConfirmForm(
+                initial={"quote": quote.token, "idempotency_key": uuid.uuid4().hex}
+            )
+            return render(
+                request, "wallet/exchange_confirm.html", {"quote": quote, "form": confirm}
+            )
+    return render(request, "wallet/exchange.html", {"form": form, "board": selectors.fx_board()})
+
+
+@login_required
+@require_POST
+def exchange_confirm(request):
+    confirm = ExchangeConfirmForm(request.POST)
+    if not confirm.is_valid():
+        messages.error(request, _("The confirmation was incomplete. Please start again."))
+        return redirect("wallet:exchange")
+    try:
+        result = services.exchange_create(
+            user=request.user,
+            quote_token=confirm.cleaned_data["quote"],
+            idempotency_key=confirm.cleaned_data["idempotency_key"],
+        )
+    except ApplicationError as error:
+        messages.error(request, str(error.detail))
+        return redirect("wallet:exchange")
+    messages.success(request, _("Exchanged."))
     return redirect("wallet:transaction", pk=result.transaction.pk)
 
 

@@ -11,6 +11,7 @@ from .common import (
     wallet_get_or_create,
 )
 from .funding import wallet_fund_from_clearing
+from .fx import customer_rate, exchange_create, fx_quote_create
 from .payments import merchant_accounts_ensure, merchant_resolve, payment_create, payment_prepare
 from .requests import (
     payment_request_cancel,
@@ -22,6 +23,9 @@ from .transfers import TransferRequest, recipient_resolve, transfer_create, tran
 from .wallets import wallet_activate
 
 __all__ = [
+    "customer_rate",
+    "exchange_create",
+    "fx_quote_create",
     "bill_payment_create",
     "bill_payment_prepare",
     "biller_resolve",

@@ -9,6 +9,7 @@ from backoffice.seed import (
     DEMO_PASSWORD,
     demo_billers_ensure,
     demo_customer_ensure,
+    demo_fx_rates_ensure,
     demo_merchants_ensure,
     demo_staff_totp_ensure,
     demo_wallet_ensure,
@@ -51,6 +52,7 @@ class Command(BaseCommand):
         )
         merchants = demo_merchants_ensure()
         demo_billers_ensure()
+        demo_fx_rates_ensure()
         for email, name, phone in DEMO_CUSTOMERS:
             customer = demo_customer_ensure(
                 email=email, password=DEMO_PASSWORD, full_name=name, phone=phone
