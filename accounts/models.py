@@ -42,6 +42,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Stored in E.164; blank means "no phone", NULL keeps uniqueness for the many without one.
     phone = models.CharField(_("phone number"), max_length=20, blank=True, null=True, unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
+
+    class KycLevel(models.IntegerChoices):
+        EMAIL_VERIFIED = 0, _("Level 0: email verified")
+        PHONE_AND_ID = 1, _("Level 1: phone and ID recorded")
+        VERIFIED_IN_PERSON = 2, _("Level 2: verified in person at a branch")
+
+    # Sets the wallet's limits; raised by the KYC flows (level 2 only by branch staff).
+    kyc_level = models.PositiveSmallIntegerField(
+        _("KYC level"), choices=KycLevel.choices, default=0
+    )
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

@@ -13,9 +13,12 @@ class ApplicationError(exceptions.APIException):
     status_code = 400
     default_code = "invalid"
 
-    def __init__(self, message, *, code: str | None = None, fields=None, status_code=None):
+    def __init__(
+        self, message, *, code: str | None = None, fields=None, status_code=None, extra=None
+    ):
         super().__init__(detail=message, code=code or self.default_code)
         self.fields = fields or {}
+        self.extra = extra or {}  # more top-level keys for the client, e.g. a step-up challenge
         if status_code:
             self.status_code = status_code
 
@@ -59,5 +62,6 @@ def exception_handler(exc, context):
             "detail": str(exc.detail),
             "code": codes if isinstance(codes, str) else "error",
             "errors": {k: _flatten(v) for k, v in getattr(exc, "fields", {}).items()},
+            **getattr(exc, "extra", {}),
         }
     return response

@@ -234,6 +234,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"CurrencyEnum": "wallet.money.CURRENCY_CODES"},
 }
 
 # --- Internationalisation -------------------------------------------------------
@@ -318,3 +319,12 @@ WALLET_DEFAULT_CURRENCY = "CNY"
 WALLET_PAYMENT_REQUEST_TTL_MINUTES = env.int("WALLET_PAYMENT_REQUEST_TTL_MINUTES", default=60 * 24)
 # How long an exchange quote holds its rate.
 WALLET_FX_QUOTE_TTL_SECONDS = env.int("WALLET_FX_QUOTE_TTL_SECONDS", default=60)
+# Limits on money leaving a wallet, per KYC level, in CNY (other currencies count at the mid rate).
+WALLET_LIMITS = {
+    0: {"per_transaction": "2000", "daily": "5000", "monthly": "20000"},
+    1: {"per_transaction": "20000", "daily": "50000", "monthly": "200000"},
+    2: {"per_transaction": "200000", "daily": "500000", "monthly": "2000000"},
+}
+# A transfer or payment above this (CNY) needs a second-factor check bound to it.
+WALLET_STEP_UP_THRESHOLD = env.str("WALLET_STEP_UP_THRESHOLD", default="1000")
+WALLET_STEP_UP_TTL_SECONDS = env.int("WALLET_STEP_UP_TTL_SECONDS", default=300)

@@ -27,6 +27,8 @@ from .serializers import (
     PaymentRequestInputSerializer,
     PaymentRequestSerializer,
     PayRequestInputSerializer,
+    StepUpVerifiedSerializer,
+    StepUpVerifyInputSerializer,
     TransferInputSerializer,
     WalletSerializer,
 )
@@ -38,6 +40,20 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     required=True,
     description="A unique key per money request; the same key and body replay the first result.",
 )
+
+
+STEP_UP_HEADER = OpenApiParameter(
+    "X-Step-Up-Challenge",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="For a payment above the step-up threshold: the challenge from the 403, once verified.",
+)
+MONEY_HEADERS = [IDEMPOTENCY_HEADER, STEP_UP_HEADER]
+
+
+def step_up_token(request) -> str | None:
+    return request.headers.get("X-Step-Up-Challenge") or None
 
 
 def wallet_payload(wallet):
@@ -95,7 +111,7 @@ def movement_response(result: services.MovementResult) -> Response:
 class TransferCreateApi(APIView):
     @extend_schema(
         request=TransferInputSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=MONEY_HEADERS,
         responses={201: MovementSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
     )
     def post(self, request):
@@ -104,6 +120,7 @@ class TransferCreateApi(APIView):
         result = services.transfer_create(
             sender_user=request.user,
             idempotency_key=request.headers.get("Idempotency-Key"),
+            step_up=step_up_token(request),
             **data.validated_data,
         )
         return movement_response(result)
@@ -112,7 +129,7 @@ class TransferCreateApi(APIView):
 class PaymentCreateApi(APIView):
     @extend_schema(
         request=PaymentInputSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=MONEY_HEADERS,
         responses={201: MovementSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
     )
     def post(self, request):
@@ -126,6 +143,7 @@ class PaymentCreateApi(APIView):
             currency=values["currency"],
             note=values["note"],
             idempotency_key=request.headers.get("Idempotency-Key"),
+            step_up=step_up_token(request),
         )
         return movement_response(result)
 
@@ -178,7 +196,7 @@ class PaymentRequestDetailApi(APIView):
 class PaymentRequestPayApi(APIView):
     @extend_schema(
         request=PayRequestInputSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=MONEY_HEADERS,
         responses={
             201: MovementSerializer,
             400: ErrorSerializer,
@@ -194,6 +212,7 @@ class PaymentRequestPayApi(APIView):
             token=token,
             amount=data.validated_data.get("amount"),
             idempotency_key=request.headers.get("Idempotency-Key"),
+            step_up=step_up_token(request),
         )
         return movement_response(result)
 
@@ -201,7 +220,7 @@ class PaymentRequestPayApi(APIView):
 class BillPaymentCreateApi(APIView):
     @extend_schema(
         request=BillPaymentInputSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=MONEY_HEADERS,
         responses={201: MovementSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
     )
     def post(self, request):
@@ -214,6 +233,7 @@ class BillPaymentCreateApi(APIView):
             reference=values["reference"],
             amount=values["amount"],
             idempotency_key=request.headers.get("Idempotency-Key"),
+            step_up=step_up_token(request),
         )
         return movement_response(result)
 
@@ -258,7 +278,7 @@ class FxQuoteCreateApi(APIView):
 class ExchangeCreateApi(APIView):
     @extend_schema(
         request=ExchangeInputSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=MONEY_HEADERS,
         responses={201: MovementSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
     )
     def post(self, request):
@@ -270,6 +290,24 @@ class ExchangeCreateApi(APIView):
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
         return movement_response(result)
+
+
+class StepUpVerifyApi(APIView):
+    """Approve one large payment with a second-factor code (from the 403's `challenge`)."""
+
+    @extend_schema(
+        request=StepUpVerifyInputSerializer,
+        responses={200: StepUpVerifiedSerializer, 400: ErrorSerializer},
+    )
+    def post(self, request, token):
+        data = StepUpVerifyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        challenge = services.step_up_verify(
+            user=request.user, token=token, otp=data.validated_data["otp"], request=request._request
+        )
+        return Response(
+            {"challenge": challenge.token, "verified": True, "expires_at": challenge.expires_at}
+        )
 
 
 class TransactionListApi(ListAPIView):

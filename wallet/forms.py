@@ -6,6 +6,20 @@ from .models import Biller, Transaction
 from .money import CURRENCY_CHOICES
 
 
+class StepUpCodeField(forms.CharField):
+    """The second-factor code that approves one large payment (shown only when needed)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            label=_("Verification code"),
+            required=False,
+            max_length=16,
+            help_text=_("From your authenticator app, or a backup code."),
+            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+            **kwargs,
+        )
+
+
 class HistoryFilterForm(forms.Form):
     """The filters of the history, shared by the page and `GET /api/v1/transactions/`."""
 
@@ -85,6 +99,7 @@ class ConfirmForm(forms.Form):
     currency = forms.CharField(widget=forms.HiddenInput, max_length=3)
     note = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1000)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    otp = StepUpCodeField()
 
 
 class ReceiveForm(forms.Form):

@@ -4,6 +4,9 @@ Every movement is one Transaction whose entries sum to zero per currency. The ac
 are locked in one fixed order (by primary key) so concurrent postings neither deadlock nor
 overdraw; customer and merchant accounts are checked here and, as the last line of defence,
 by a CHECK constraint in the database.
+
+Lock order, everywhere: the business row a flow is about (a payment request, a quote, a
+step-up challenge), then wallet rows by primary key, then ledger accounts by primary key.
 """
 
 from collections import defaultdict

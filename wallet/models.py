@@ -346,3 +346,36 @@ class FxQuote(models.Model):
 
     def __str__(self):
         return f"{self.sell_amount} {self.sell_currency} → {self.buy_amount} {self.buy_currency}"
+
+
+def new_challenge_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class StepUpChallenge(models.Model):
+    """A second-factor check bound to one payment: its payee, amount and currency.
+
+    A code entered for one transfer can therefore never approve another.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="step_up_challenges"
+    )
+    token = models.CharField(max_length=32, unique=True, default=new_challenge_token)
+    binding = models.CharField(
+        max_length=64, help_text="sha256 of kind, payee, amount and currency"
+    )
+    description = models.CharField(max_length=200)
+    expires_at = models.DateTimeField()
+    verified_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.OneToOneField(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="step_up"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("step-up challenge")
+        verbose_name_plural = _("step-up challenges")
+
+    def __str__(self):
+        return self.token

@@ -17,6 +17,7 @@ CURRENCY_NAMES = {
     "EUR": gettext_lazy("Euro"),
     "JPY": gettext_lazy("Japanese yen"),
 }
+CURRENCY_CODES = list(MINOR_UNITS)
 CURRENCY_CHOICES = [(code, code) for code in MINOR_UNITS]
 DEFAULT_CURRENCY = "CNY"
 

@@ -142,3 +142,13 @@ class FxQuoteSerializer(serializers.Serializer):
 
 class ExchangeInputSerializer(serializers.Serializer):
     quote = serializers.CharField(max_length=24)
+
+
+class StepUpVerifyInputSerializer(serializers.Serializer):
+    otp = serializers.CharField(max_length=16)
+
+
+class StepUpVerifiedSerializer(serializers.Serializer):
+    challenge = serializers.CharField()
+    verified = serializers.BooleanField()
+    expires_at = serializers.DateTimeField()

@@ -23,5 +23,6 @@ urlpatterns = [
     path("fx-rates/", api.FxRateListApi.as_view(), name="fx-rates"),
     path("exchanges/quotes/", api.FxQuoteCreateApi.as_view(), name="exchange-quotes"),
     path("exchanges/", api.ExchangeCreateApi.as_view(), name="exchanges"),
+    path("step-up/<str:token>/verify/", api.StepUpVerifyApi.as_view(), name="step-up-verify"),
     path("transactions/", api.TransactionListApi.as_view(), name="transactions"),
 ]

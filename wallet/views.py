@@ -50,6 +50,35 @@ def form_errors_from(form, error: ApplicationError) -> None:
         form.add_error(None, str(error.detail))
 
 
+STEP_UP_CODES = {"step_up_required", "otp_invalid", "step_up_expired", "step_up_invalid"}
+
+
+def needs_code(error: ApplicationError) -> bool:
+    return error.get_codes() in STEP_UP_CODES
+
+
+def with_step_up(request, otp: str, attempt):
+    """Run a money service; if it asks for step-up and the customer typed a code, verify the
+    challenge it issued for exactly this payment and run it again with that challenge."""
+    try:
+        return attempt(None)
+    except ApplicationError as error:
+        if error.get_codes() != "step_up_required" or not otp:
+            raise
+        challenge = services.step_up_verify(
+            user=request.user, token=error.extra["challenge"], otp=otp, request=request
+        )
+    return attempt(challenge.token)
+
+
+def confirm_again_with_code(request, template: str, form, error: ApplicationError, context: dict):
+    """Show the confirmation again, now asking for the code (with what went wrong, if anything)."""
+    fresh = form.__class__(initial={**form.cleaned_data, "otp": ""})
+    code_error = "" if error.get_codes() == "step_up_required" else str(error.detail)
+    context = {**context, "form": fresh, "needs_code": True, "code_error": code_error}
+    return render(request, template, context)
+
+
 @login_required
 def dashboard(request):
     wallet = selectors.wallet_for(request.user)
@@ -113,10 +142,23 @@ def transfer_confirm(request):
             request, _("The confirmation was incomplete. Please start the transfer again.")
         )
         return redirect("wallet:transfer")
-    data = confirm.cleaned_data
+    data = dict(confirm.cleaned_data)
+    otp = data.pop("otp", "")
     try:
-        result = services.transfer_create(sender_user=request.user, **data)
+        result = with_step_up(
+            request,
+            otp,
+            lambda token: services.transfer_create(sender_user=request.user, step_up=token, **data),
+        )
     except ApplicationError as error:
+        if needs_code(error):
+            prepared = services.transfer_prepare(
+                sender_user=request.user,
+                **{k: data[k] for k in ("to", "amount", "currency", "note")},
+            )
+            return confirm_again_with_code(
+                request, "wallet/transfer_confirm.html", confirm, error, {"prepared": prepared}
+            )
         form = TransferForm(data={k: data[k] for k in ("to", "amount", "currency", "note")})
         form.is_valid()
         form_errors_from(form, error)
@@ -173,15 +215,31 @@ def pay_confirm(request):
         return redirect("wallet:pay")
     data = confirm.cleaned_data
     try:
-        result = services.payment_create(
-            payer_user=request.user,
-            merchant_code=data["to"],
-            amount=data["amount"],
-            currency=data["currency"],
-            note=data["note"],
-            idempotency_key=data["idempotency_key"],
+        result = with_step_up(
+            request,
+            data["otp"],
+            lambda token: services.payment_create(
+                payer_user=request.user,
+                merchant_code=data["to"],
+                amount=data["amount"],
+                currency=data["currency"],
+                note=data["note"],
+                idempotency_key=data["idempotency_key"],
+                step_up=token,
+            ),
         )
     except ApplicationError as error:
+        if needs_code(error):
+            prepared = services.payment_prepare(
+                payer_user=request.user,
+                merchant_code=data["to"],
+                amount=data["amount"],
+                currency=data["currency"],
+                note=data["note"],
+            )
+            return confirm_again_with_code(
+                request, "wallet/pay_confirm.html", confirm, error, {"prepared": prepared}
+            )
         form = PaymentForm(
             data={"merchant": data["to"], **{k: data[k] for k in ("amount", "currency", "note")}}
         )
@@ -266,13 +324,25 @@ def request_pay(request, token: str):
     except ApplicationError:
         raise Http404 from None
     form = PayRequestForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
+    needs = False
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        otp = data.pop("otp", "")
         try:
-            result = services.payment_request_pay(
-                payer_user=request.user, token=token, **form.cleaned_data
+            result = with_step_up(
+                request,
+                otp,
+                lambda step_up: services.payment_request_pay(
+                    payer_user=request.user, token=token, step_up=step_up, **data
+                ),
             )
         except ApplicationError as error:
-            form_errors_from(form, error)
+            needs = needs_code(error)
+            if error.get_codes() == "step_up_required":
+                message = _("Enter the code from your authenticator app to approve this payment.")
+                form.add_error("otp", message)
+            else:
+                form_errors_from(form, error)
         else:
             messages.success(request, _("Paid."))
             return redirect("wallet:transaction", pk=result.transaction.pk)
@@ -283,6 +353,7 @@ def request_pay(request, token: str):
             "payment_request": payment_request,
             "requester": display_name_masked(payment_request.requester.user),
             "form": form,
+            "needs_code": needs,
         },
     )
 
@@ -333,15 +404,37 @@ def bill_confirm(request):
         return redirect("wallet:bills")
     data = confirm.cleaned_data
     try:
-        result = services.bill_payment_create(
-            payer_user=request.user,
-            biller_code=data["to"],
-            reference=data["reference"],
-            amount=data["amount"],
-            currency=data["currency"],
-            idempotency_key=data["idempotency_key"],
+        result = with_step_up(
+            request,
+            data["otp"],
+            lambda token: services.bill_payment_create(
+                payer_user=request.user,
+                biller_code=data["to"],
+                reference=data["reference"],
+                amount=data["amount"],
+                currency=data["currency"],
+                idempotency_key=data["idempotency_key"],
+                step_up=token,
+            ),
         )
     except ApplicationError as error:
+        if needs_code(error):
+            biller, reference = services.bill_payment_prepare(
+                biller_code=data["to"], reference=data["reference"]
+            )
+            prepared = services.payment_prepare(
+                payer_user=request.user,
+                merchant_code=biller.merchant.code,
+                amount=data["amount"],
+                currency="CNY",
+            )
+            return confirm_again_with_code(
+                request,
+                "wallet/bill_confirm.html",
+                confirm,
+                error,
+                {"biller": biller, "reference": reference, "prepared": prepared},
+            )
         messages.error(request, str(error.detail))
         return redirect("wallet:bills")
     if result.replayed:

@@ -143,7 +143,9 @@ def test_exchange_pages(client, wallet):
     assert "JPY" in response.content.decode()
     response = client.post(reverse("wallet:exchange_confirm"), response.context["form"].initial)
     assert response.status_code == 302
-    assert balance(wallet, "JPY") == Decimal("995")  # 48 CNY = 1000 JPY at mid, less the 0.5% spread
+    assert balance(wallet, "JPY") == Decimal(
+        "995"
+    )  # 48 CNY = 1000 JPY at mid, less the 0.5% spread
 
 
 @settings(max_examples=40, deadline=None)

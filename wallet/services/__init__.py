@@ -12,6 +12,7 @@ from .common import (
 )
 from .funding import wallet_fund_from_clearing
 from .fx import customer_rate, exchange_create, fx_quote_create
+from .limits import limits_check, step_up_required, step_up_verify
 from .payments import merchant_accounts_ensure, merchant_resolve, payment_create, payment_prepare
 from .requests import (
     payment_request_cancel,
@@ -32,6 +33,9 @@ __all__ = [
     "MovementResult",
     "TransferRequest",
     "idempotency_key_clean",
+    "limits_check",
+    "step_up_required",
+    "step_up_verify",
     "merchant_accounts_ensure",
     "merchant_resolve",
     "payment_create",

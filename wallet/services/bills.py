@@ -63,7 +63,14 @@ def bill_payment_prepare(*, biller_code: str, reference: str) -> tuple[Biller, s
 
 
 def bill_payment_create(
-    *, payer_user, biller_code: str, reference: str, amount, currency="CNY", idempotency_key: str
+    *,
+    payer_user,
+    biller_code: str,
+    reference: str,
+    amount,
+    currency="CNY",
+    idempotency_key: str,
+    step_up: str | None = None,
 ) -> MovementResult:
     biller, reference = bill_payment_prepare(biller_code=biller_code, reference=reference)
     return payment_create(
@@ -72,6 +79,7 @@ def bill_payment_create(
         amount=amount,
         currency=currency,
         idempotency_key=idempotency_key,
+        step_up=step_up,
         kind=Transaction.Kind.BILL,
         extra={"biller": biller.code, "biller_kind": biller.kind, "reference": reference},
     )

@@ -59,6 +59,11 @@ def idempotency_key_clean(key) -> str:
     return key
 
 
+def has_earlier(*, user, key: str) -> bool:
+    """A request with this key already went through: a replay, which needs no new checks."""
+    return Transaction.objects.filter(initiated_by=user, idempotency_key=key).exists()
+
+
 def earlier_result(*, user, key: str, fingerprint: str) -> Transaction | None:
     """The transaction an earlier request with this key made, if the request was the same."""
     earlier = Transaction.objects.filter(initiated_by=user, idempotency_key=key).first()

@@ -20,8 +20,10 @@ from .. import events, ledger
 from ..masking import display_name_masked
 from ..models import LedgerAccount, Merchant, Transaction, Wallet
 from ..money import parse_amount, parse_currency
+from . import limits
 from .common import (
     MovementResult,
+    has_earlier,
     idempotency_key_clean,
     idempotent,
     refuse_unless_active,
@@ -104,6 +106,7 @@ def payment_create(
     idempotency_key: str,
     kind: str = Transaction.Kind.PAYMENT,
     extra: dict | None = None,
+    step_up: str | None = None,
 ) -> MovementResult:
     """Pay a merchant (or a biller, with kind=bill and the bill reference in `extra`)."""
     key = idempotency_key_clean(idempotency_key)
@@ -116,6 +119,18 @@ def payment_create(
         extra=extra,
     )
     fingerprint = request.fingerprint()
+    binding = limits.step_up_binding(
+        kind=kind, payee=request.merchant.code, amount=request.amount, currency=request.currency
+    )
+    if not has_earlier(user=payer_user, key=key):
+        limits.step_up_gate(
+            user=payer_user,
+            token=step_up,
+            binding=binding,
+            amount=request.amount,
+            currency=request.currency,
+            description=f"{kind} {request.amount} {request.currency} to {request.merchant.name}",
+        )
     source = wallet_account_ensure(wallet=request.payer, currency=request.currency)
     shards = merchant_accounts_ensure(merchant=request.merchant, currency=request.currency)
     target = secrets.choice(shards)
@@ -124,6 +139,14 @@ def payment_create(
     def post() -> Transaction:
         payer = Wallet.objects.select_for_update().get(pk=request.payer.pk)
         refuse_unless_active(payer, field="wallet", own=True)
+        limits.limits_check(
+            user=payer_user, wallet=payer, amount=request.amount, currency=request.currency
+        )
+        challenge = (
+            limits.step_up_consume(user=payer_user, token=step_up, binding=binding)
+            if limits.step_up_required(request.amount, request.currency)
+            else None
+        )
         txn = ledger.post(
             kind=kind,
             legs=[ledger.Leg(source, -request.amount), ledger.Leg(target, request.amount)],
@@ -141,6 +164,9 @@ def payment_create(
                 **request.extra,
             },
         )
+        if challenge is not None:
+            challenge.used_by = txn
+            challenge.save(update_fields=["used_by"])
         events.emit(events.MONEY_MOVED, transaction_id=txn.pk)
         return txn
 

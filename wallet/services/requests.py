@@ -13,8 +13,10 @@ from .. import events, ledger
 from ..masking import display_name_masked
 from ..models import PaymentRequest, Transaction, Wallet
 from ..money import parse_amount, parse_currency
+from . import limits
 from .common import (
     MovementResult,
+    has_earlier,
     idempotency_key_clean,
     idempotent,
     refuse_unless_active,
@@ -79,7 +81,7 @@ def payment_request_cancel(*, user, token: str) -> PaymentRequest:
 
 
 def payment_request_pay(
-    *, payer_user, token: str, amount=None, idempotency_key: str
+    *, payer_user, token: str, amount=None, idempotency_key: str, step_up: str | None = None
 ) -> MovementResult:
     key = idempotency_key_clean(idempotency_key)
     request = payment_request_get(token)
@@ -91,13 +93,25 @@ def payment_request_pay(
     amount = parse_amount(amount, request.currency)
     payer = wallet_get_or_create(user=payer_user)
     fingerprint = request_fingerprint({"kind": "request", "token": token, "amount": str(amount)})
-    earlier = Transaction.objects.filter(initiated_by=payer_user, idempotency_key=key).first()
-    if earlier is None:  # a replay answers even though the request is now paid
+    binding = limits.step_up_binding(
+        kind="request", payee=token, amount=amount, currency=request.currency
+    )
+    if not has_earlier(
+        user=payer_user, key=key
+    ):  # a replay answers even though the request is now paid
         refuse_unless_active(payer, field="wallet", own=True)
         if payer.pk == request.requester_id:
             message = _("You cannot pay your own request.")
             raise ApplicationError(message, code="self_transfer")
         _refuse_unless_payable(request)
+        limits.step_up_gate(
+            user=payer_user,
+            token=step_up,
+            binding=binding,
+            amount=amount,
+            currency=request.currency,
+            description=f"request {amount} {request.currency}",
+        )
     source = wallet_account_ensure(wallet=payer, currency=request.currency)
     target = wallet_account_ensure(wallet=request.requester, currency=request.currency)
 
@@ -107,6 +121,16 @@ def payment_request_pay(
         _refuse_unless_payable(locked)  # two payers racing: the second finds it paid
         requester = Wallet.objects.select_related("user").get(pk=locked.requester_id)
         refuse_unless_active(requester, field="to", own=False)
+        locked_payer = Wallet.objects.select_for_update().get(pk=payer.pk)
+        refuse_unless_active(locked_payer, field="wallet", own=True)
+        limits.limits_check(
+            user=payer_user, wallet=locked_payer, amount=amount, currency=locked.currency
+        )
+        challenge = (
+            limits.step_up_consume(user=payer_user, token=step_up, binding=binding)
+            if limits.step_up_required(amount, locked.currency)
+            else None
+        )
         txn = ledger.post(
             kind=Transaction.Kind.TRANSFER,
             legs=[ledger.Leg(source, -amount), ledger.Leg(target, amount)],
@@ -122,6 +146,9 @@ def payment_request_pay(
                 "payment_request": locked.token,
             },
         )
+        if challenge is not None:
+            challenge.used_by = txn
+            challenge.save(update_fields=["used_by"])
         locked.status = PaymentRequest.Status.PAID
         locked.paid_by = txn
         locked.save(update_fields=["status", "paid_by"])

@@ -16,8 +16,10 @@ from .. import events, ledger
 from ..masking import display_name_masked
 from ..models import Transaction, Wallet
 from ..money import parse_amount, parse_currency
+from . import limits
 from .common import (
     MovementResult,
+    has_earlier,
     idempotency_key_clean,
     idempotent,
     refuse_unless_active,
@@ -103,13 +105,35 @@ def transfer_prepare(*, sender_user, to: str, amount, currency, note: str = "") 
 
 
 def transfer_create(
-    *, sender_user, to: str, amount, currency, note: str = "", idempotency_key: str
+    *,
+    sender_user,
+    to: str,
+    amount,
+    currency,
+    note: str = "",
+    idempotency_key: str,
+    step_up: str | None = None,
 ) -> MovementResult:
     key = idempotency_key_clean(idempotency_key)
     request = transfer_prepare(
         sender_user=sender_user, to=to, amount=amount, currency=currency, note=note
     )
     fingerprint = request.fingerprint()
+    binding = limits.step_up_binding(
+        kind="transfer",
+        payee=request.recipient.handle,
+        amount=request.amount,
+        currency=request.currency,
+    )
+    if not has_earlier(user=sender_user, key=key):
+        limits.step_up_gate(
+            user=sender_user,
+            token=step_up,
+            binding=binding,
+            amount=request.amount,
+            currency=request.currency,
+            description=f"transfer {request.amount} {request.currency} to {request.recipient_masked}",
+        )
     # Accounts exist before the posting, so concurrent first transfers never race to create one.
     source = wallet_account_ensure(wallet=request.sender, currency=request.currency)
     target = wallet_account_ensure(wallet=request.recipient, currency=request.currency)
@@ -117,6 +141,17 @@ def transfer_create(
     @transaction.atomic(durable=True)
     def post() -> Transaction:
         _wallets_still_active(request)
+        limits.limits_check(
+            user=sender_user,
+            wallet=request.sender,
+            amount=request.amount,
+            currency=request.currency,
+        )
+        challenge = (
+            limits.step_up_consume(user=sender_user, token=step_up, binding=binding)
+            if limits.step_up_required(request.amount, request.currency)
+            else None
+        )
         txn = ledger.post(
             kind=Transaction.Kind.TRANSFER,
             legs=[ledger.Leg(source, -request.amount), ledger.Leg(target, request.amount)],
@@ -131,6 +166,9 @@ def transfer_create(
                 "to_name": request.recipient_masked,
             },
         )
+        if challenge is not None:
+            challenge.used_by = txn
+            challenge.save(update_fields=["used_by"])
         events.emit(events.MONEY_MOVED, transaction_id=txn.pk)
         return txn
 

@@ -1,0 +1,177 @@
+"""Limits on money leaving a wallet, and step-up verification for large payments.
+
+Limits are in CNY per KYC level (settings.WALLET_LIMITS); an amount in another currency counts
+at its mid rate. They are checked inside the posting transaction after the sender's wallet row
+is locked, so two concurrent payments by one customer cannot both slip under a limit.
+"""
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.selectors import has_second_factor
+from accounts.services import second_factor_check
+from config.api_errors import ApplicationError
+
+from ..models import Entry, FxRate, StepUpChallenge, Transaction, Wallet
+from ..money import quantize
+from .common import request_fingerprint
+
+# Movements that count against the limits: money going to someone else.
+OUTGOING_KINDS = (
+    Transaction.Kind.TRANSFER,
+    Transaction.Kind.PAYMENT,
+    Transaction.Kind.BILL,
+    Transaction.Kind.WITHDRAWAL,
+)
+COUNTED_STATUSES = (
+    Transaction.Status.COMPLETED,
+    Transaction.Status.PENDING,
+    Transaction.Status.HELD,
+)
+
+
+def in_cny(amount: Decimal, currency: str) -> Decimal:
+    if currency == "CNY":
+        return amount
+    rate = FxRate.objects.filter(currency=currency).values_list("cny_per_unit", flat=True).first()
+    if rate is None:
+        # Without a rate the limit cannot be judged; refuse rather than let it through.
+        message = _("%(currency)s payments are not available right now.") % {"currency": currency}
+        raise ApplicationError(message, code="fx_unavailable", fields={"currency": [message]})
+    return amount * rate
+
+
+def _limits_for(user) -> dict[str, Decimal]:
+    table = settings.WALLET_LIMITS
+    level = user.kyc_level if user.kyc_level in table else min(table)
+    return {name: Decimal(value) for name, value in table[level].items()}
+
+
+def _spent_since(wallet: Wallet, since: datetime) -> Decimal:
+    rows = (
+        Entry.objects.filter(
+            account__wallet=wallet,
+            amount__lt=0,
+            transaction__kind__in=OUTGOING_KINDS,
+            transaction__status__in=COUNTED_STATUSES,
+            transaction__created_at__gte=since,
+        )
+        .values("currency")
+        .annotate(total=Sum("amount"))
+    )
+    return sum((in_cny(-row["total"], row["currency"]) for row in rows), Decimal(0))
+
+
+def _refuse(limit_name: str, limit: Decimal, remaining: Decimal) -> ApplicationError:
+    labels = {
+        "per_transaction": _("per-payment limit"),
+        "daily": _("daily limit"),
+        "monthly": _("monthly limit"),
+    }
+    message = _(
+        "This is above your %(limit)s of %(amount)s CNY. You can still send %(remaining)s CNY. "
+        "Raise your limits by completing identity verification."
+    ) % {
+        "limit": labels[limit_name],
+        "amount": f"{limit:,.2f}",
+        "remaining": f"{max(remaining, Decimal(0)):,.2f}",
+    }
+    return ApplicationError(message, code=f"limit_{limit_name}", fields={"amount": [message]})
+
+
+def limits_check(*, user, wallet: Wallet, amount: Decimal, currency: str) -> None:
+    """Refuse, naming the limit and what remains, if this payment would break a limit.
+
+    Call with the sender's wallet row locked, inside the posting transaction.
+    """
+    limits = _limits_for(user)
+    value = quantize(in_cny(amount, currency), "CNY")
+    if value > limits["per_transaction"]:
+        raise _refuse("per_transaction", limits["per_transaction"], limits["per_transaction"])
+    now = timezone.localtime()
+    start_of_day = datetime.combine(now.date(), time.min, now.tzinfo)
+    start_of_month = start_of_day.replace(day=1)
+    for name, since in (("daily", start_of_day), ("monthly", start_of_month)):
+        spent = _spent_since(wallet, since)
+        if spent + value > limits[name]:
+            raise _refuse(name, limits[name], limits[name] - spent)
+
+
+# --- step-up ---------------------------------------------------------------------------
+
+
+def step_up_binding(*, kind: str, payee: str, amount: Decimal, currency: str) -> str:
+    return request_fingerprint(
+        {"kind": kind, "payee": payee, "amount": str(amount), "currency": currency}
+    )
+
+
+def step_up_required(amount: Decimal, currency: str) -> bool:
+    return in_cny(amount, currency) > Decimal(settings.WALLET_STEP_UP_THRESHOLD)
+
+
+def step_up_demand(*, user, binding: str, description: str) -> ApplicationError:
+    """A fresh challenge for this payment, returned as the 403 the client must answer."""
+    if not has_second_factor(user):
+        message = _(
+            "Payments above %(threshold)s CNY need two-step login. Set it up under Security first."
+        ) % {"threshold": settings.WALLET_STEP_UP_THRESHOLD}
+        return ApplicationError(message, code="step_up_unavailable", status_code=403)
+    challenge = StepUpChallenge.objects.create(
+        user=user,
+        binding=binding,
+        description=description[:200],
+        expires_at=timezone.now() + timedelta(seconds=settings.WALLET_STEP_UP_TTL_SECONDS),
+    )
+    message = _(
+        "This payment needs your verification code. Verify the challenge and send it again."
+    )
+    return ApplicationError(
+        message, code="step_up_required", status_code=403, extra={"challenge": challenge.token}
+    )
+
+
+def step_up_verify(*, user, token: str, otp: str, request=None) -> StepUpChallenge:
+    challenge = StepUpChallenge.objects.filter(user=user, token=(token or "").strip()).first()
+    if challenge is None or challenge.used_by_id or challenge.expires_at <= timezone.now():
+        message = _("This verification has expired. Start the payment again.")
+        raise ApplicationError(message, code="step_up_expired", fields={"challenge": [message]})
+    if second_factor_check(user=user, token=otp, request=request) is None:
+        message = _("That code is not valid.")
+        raise ApplicationError(message, code="otp_invalid", fields={"otp": [message]})
+    challenge.verified_at = timezone.now()
+    challenge.save(update_fields=["verified_at"])
+    return challenge
+
+
+def step_up_consume(*, user, token: str | None, binding: str) -> StepUpChallenge:
+    """Inside the posting transaction: the verified, unused challenge for exactly this payment."""
+    challenge = (
+        StepUpChallenge.objects.select_for_update().filter(user=user, token=token).first()
+        if token
+        else None
+    )
+    valid = (
+        challenge is not None
+        and challenge.verified_at is not None
+        and challenge.used_by_id is None
+        and challenge.expires_at > timezone.now()
+        and challenge.binding == binding
+    )
+    if not valid:
+        message = _("The verification does not match this payment. Start the payment again.")
+        raise ApplicationError(message, code="step_up_invalid", status_code=403)
+    return challenge
+
+
+def step_up_gate(
+    *, user, token: str | None, binding: str, amount: Decimal, currency: str, description: str
+):
+    """Before posting: demand a challenge when one is needed and none was sent."""
+    if step_up_required(amount, currency) and not token:
+        raise step_up_demand(user=user, binding=binding, description=description)
