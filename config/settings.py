@@ -328,3 +328,6 @@ WALLET_LIMITS = {
 # A transfer or payment above this (CNY) needs a second-factor check bound to it.
 WALLET_STEP_UP_THRESHOLD = env.str("WALLET_STEP_UP_THRESHOLD", default="1000")
 WALLET_STEP_UP_TTL_SECONDS = env.int("WALLET_STEP_UP_TTL_SECONDS", default=300)
+# Key of the receipts' verification codes (defaults to the secret key).
+RECEIPT_SIGNING_KEY = env.str("RECEIPT_SIGNING_KEY", default="")
+RECEIPT_VERIFY_RATE_PER_MINUTE = env.int("RECEIPT_VERIFY_RATE_PER_MINUTE", default=30)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", wallet_views.dashboard, name="dashboard"),
     path("wallet/", include("wallet.urls")),
+    path("verify/receipt/", wallet_views.verify_receipt, name="verify_receipt"),
     path("preferences/text-size/", views.text_size, name="text_size"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/2fa/", accounts_views.second_factor, name="account_second_factor"),

@@ -95,3 +95,35 @@ def fx_board() -> list[dict]:
             }
         )
     return board
+
+
+def statement_months(wallet: Wallet | None, limit: int = 12) -> list[tuple[int, int]]:
+    """(year, month) with activity, newest first, plus the current month."""
+    now = timezone.localtime()
+    months = {(now.year, now.month)}
+    if wallet is not None:
+        dates = (
+            Transaction.objects.filter(entries__account__wallet=wallet)
+            .datetimes("created_at", "month", order="DESC", tzinfo=timezone.get_current_timezone())
+            .distinct()[:limit]
+        )
+        months |= {(d.year, d.month) for d in dates}
+    return sorted(months, reverse=True)[:limit]
+
+
+def receipt_summary(txn: Transaction) -> dict:
+    """What the public verification page may show: no names beyond the masked ones."""
+    entries = list(txn.entries.select_related("account"))
+    customer = [e for e in entries if e.account.wallet_id]
+    shown = next((e for e in customer if e.amount < 0), customer[0] if customer else entries[0])
+    meta = txn.metadata or {}
+    return {
+        "reference": txn.pk,
+        "kind": txn.get_kind_display(),
+        "status": txn.get_status_display(),
+        "amount": abs(shown.amount),
+        "currency": shown.currency,
+        "created_at": txn.created_at,
+        "from_name": meta.get("from_name", ""),
+        "to_name": meta.get("to_name", ""),
+    }

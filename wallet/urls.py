@@ -23,4 +23,7 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("history.csv", views.history_csv, name="history_csv"),
     path("transactions/<int:pk>/", views.transaction_detail, name="transaction"),
+    path("transactions/<int:pk>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),
+    path("statements/", views.statements, name="statements"),
+    path("statements/<int:year>-<int:month>.pdf", views.statement_pdf, name="statement_pdf"),
 ]

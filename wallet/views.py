@@ -3,20 +3,23 @@
 import csv
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import has_second_factor
 from config.api_errors import ApplicationError
 from config.qr import qr_svg
 
-from . import selectors, services
+from . import documents, selectors, services
 from .forms import (
     BillConfirmForm,
     BillForm,
@@ -515,7 +518,7 @@ def history_csv(request):
             _("Date"),
             _("Type"),
             _("Counterparty"),
-            _("Note"),
+            pgettext("payment memo", "Note"),
             _("Amount"),
             _("Currency"),
             _("Reference"),
@@ -542,6 +545,75 @@ def _csv_safe(text: str) -> str:
     return "'" + text if text and text[0] in "=+-@\t\r" else text
 
 
+def _own_entry_or_404(request, pk: int):
+    wallet = selectors.wallet_for(request.user)
+    entry = (
+        selectors.history_entries(wallet=wallet).filter(transaction_id=pk).first()
+        if wallet
+        else None
+    )
+    if entry is None:
+        raise Http404
+    return entry
+
+
+@login_required
+def receipt_pdf(request, pk: int):
+    entry = _own_entry_or_404(request, pk)
+    pdf = documents.receipt_pdf(
+        entry=entry,
+        counterparty=selectors.counterparty_label(entry),
+        verify_url=request.build_absolute_uri(reverse("verify_receipt")),
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{pk}.pdf"'
+    return response
+
+
+@login_required
+def statements(request):
+    wallet = selectors.wallet_for(request.user)
+    return render(request, "wallet/statements.html", {"months": selectors.statement_months(wallet)})
+
+
+@login_required
+def statement_pdf(request, year: int, month: int):
+    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise Http404
+    wallet = selectors.wallet_for(request.user)
+    if wallet is None:
+        raise Http404
+    start, end = documents.month_bounds(year, month)
+    entries = selectors.history_entries(wallet=wallet).filter(
+        transaction__created_at__gte=start, transaction__created_at__lt=end
+    )
+    rows = [(e, selectors.counterparty_label(e)) for e in reversed(list(entries))]
+    pdf = documents.statement_pdf(wallet=wallet, year=year, month=month, rows=rows)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="statement-{year}-{month:02d}.pdf"'
+    return response
+
+
+def verify_receipt(request):
+    """Public: anyone holding a receipt can check it is genuine, without logging in."""
+    code = request.GET.get("code", "").strip()[:64]
+    result = None
+    if code:
+        key = f"receipt-verify:{request.META.get('REMOTE_ADDR')}"
+        attempts = cache.get_or_set(key, 0, timeout=60)
+        cache.incr(key)
+        if attempts >= settings.RECEIPT_VERIFY_RATE_PER_MINUTE:
+            return render(
+                request, "wallet/verify_receipt.html", {"code": code, "throttled": True}, status=429
+            )
+        txn = documents.transaction_for_receipt_code(code)
+        result = {
+            "valid": txn is not None,
+            "summary": selectors.receipt_summary(txn) if txn else None,
+        }
+    return render(request, "wallet/verify_receipt.html", {"code": code, "result": result})
+
+
 @login_required
 def transaction_detail(request, pk: int):
     wallet = selectors.wallet_for(request.user)
@@ -556,5 +628,10 @@ def transaction_detail(request, pk: int):
     return render(
         request,
         "wallet/transaction_detail.html",
-        {"entry": entry, "txn": txn, "counterparty": selectors.counterparty_label(entry)},
+        {
+            "entry": entry,
+            "txn": txn,
+            "counterparty": selectors.counterparty_label(entry),
+            "receipt_code": documents.receipt_code(txn),
+        },
     )
