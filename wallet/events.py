@@ -8,6 +8,7 @@ from django.db import transaction
 
 WALLET_ACTIVATED = "wallet.activated"
 MONEY_MOVED = "wallet.money_moved"
+BUDGET_THRESHOLD = "wallet.budget_threshold"
 
 _subscribers: dict[str, list[Callable]] = defaultdict(list)
 

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .models import Biller, Transaction
+from .models import Biller, Merchant, Transaction
 from .money import CURRENCY_CHOICES
 
 
@@ -164,3 +164,14 @@ class ExchangeForm(forms.Form):
 class ExchangeConfirmForm(forms.Form):
     quote = forms.CharField(widget=forms.HiddenInput, max_length=24)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+
+class BudgetForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), choices=Merchant.Category.choices)
+    amount = forms.CharField(
+        label=_("Monthly budget (CNY)"),
+        required=False,
+        max_length=32,
+        help_text=_("Leave empty to remove the budget."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )

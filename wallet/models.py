@@ -379,3 +379,46 @@ class StepUpChallenge(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class Budget(models.Model):
+    """A monthly spending budget for one merchant category, in CNY."""
+
+    wallet = models.ForeignKey(Wallet, on_delete=models.CASCADE, related_name="budgets")
+    category = models.CharField(max_length=20, choices=Merchant.Category.choices)
+    amount = models.DecimalField(**AMOUNT)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
+        constraints = [
+            models.UniqueConstraint(fields=["wallet", "category"], name="budget_one_per_category"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="budget_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.wallet} {self.category} {self.amount}"
+
+
+class BudgetAlert(models.Model):
+    """Spending in a category crossed 80% or 100% of its budget in a month: said once."""
+
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="alerts")
+    month = models.DateField(help_text="First day of the month")
+    threshold = models.PositiveSmallIntegerField()
+    spent = models.DecimalField(**AMOUNT)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("budget alert")
+        verbose_name_plural = _("budget alerts")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["budget", "month", "threshold"], name="budget_alert_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.budget} {self.month:%Y-%m} {self.threshold}%"

@@ -7,7 +7,16 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Entry, FxRate, LedgerAccount, PaymentRequest, Transaction, Wallet
+from .models import (
+    Budget,
+    BudgetAlert,
+    Entry,
+    FxRate,
+    LedgerAccount,
+    PaymentRequest,
+    Transaction,
+    Wallet,
+)
 
 
 def wallet_for(user) -> Wallet | None:
@@ -127,3 +136,25 @@ def receipt_summary(txn: Transaction) -> dict:
         "from_name": meta.get("from_name", ""),
         "to_name": meta.get("to_name", ""),
     }
+
+
+def budgets_of(wallet: Wallet | None) -> list[Budget]:
+    return list(Budget.objects.filter(wallet=wallet)) if wallet else []
+
+
+def budget_alerts_of(wallet: Wallet | None, month) -> list[BudgetAlert]:
+    if wallet is None:
+        return []
+    return list(
+        BudgetAlert.objects.filter(budget__wallet=wallet, month=month).select_related("budget")
+    )
+
+
+def recent_months(count: int) -> list:
+    today = timezone.localdate().replace(day=1)
+    months = []
+    year, month = today.year, today.month
+    for _i in range(count):
+        months.append(today.replace(year=year, month=month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months

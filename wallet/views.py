@@ -2,6 +2,8 @@
 
 import csv
 import uuid
+from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +25,7 @@ from . import documents, selectors, services
 from .forms import (
     BillConfirmForm,
     BillForm,
+    BudgetForm,
     ConfirmForm,
     ExchangeConfirmForm,
     ExchangeForm,
@@ -33,7 +36,7 @@ from .forms import (
     TransferForm,
 )
 from .masking import display_name_masked
-from .models import Transaction
+from .models import Merchant, Transaction
 from .money import quantize
 
 HISTORY_PAGE_SIZE = 20
@@ -483,6 +486,68 @@ def exchange_confirm(request):
         return redirect("wallet:exchange")
     messages.success(request, _("Exchanged."))
     return redirect("wallet:transaction", pk=result.transaction.pk)
+
+
+SPENDING_MONTHS_SHOWN = 6
+CHART_BAR_WIDTH = 300
+CHART_ROW_HEIGHT = 36
+
+
+def _month_param(value: str | None):
+    try:
+        year, month = (int(part) for part in (value or "").split("-"))
+        return date(year, month, 1)
+    except (TypeError, ValueError):
+        return services.month_start()
+
+
+@login_required
+def spending(request):
+    """Spending by category for a month, as a chart and a table, with the budgets."""
+    wallet = selectors.wallet_for(request.user)
+    month = _month_param(request.GET.get("month"))
+    form = BudgetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.budget_set(user=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, _("Budget saved."))
+            return redirect(f"{reverse('wallet:spending')}?month={month:%Y-%m}")
+    totals = services.spending_by_category(wallet, month) if wallet else {}
+    budgets = {b.category: b for b in selectors.budgets_of(wallet)}
+    labels = dict(Merchant.Category.choices)
+    largest = max([*totals.values(), *(b.amount for b in budgets.values()), Decimal(1)])
+    rows = []
+    categories = sorted(set(totals) | set(budgets), key=lambda c: -(totals.get(c) or 0))
+    for index, category in enumerate(categories):
+        spent = totals.get(category, Decimal(0))
+        budget = budgets.get(category)
+        rows.append(
+            {
+                "category": category,
+                "label": labels.get(category, category),
+                "spent": spent,
+                "budget": budget.amount if budget else None,
+                "percent": int(spent * 100 / budget.amount) if budget else None,
+                "bar": int(spent * CHART_BAR_WIDTH / largest) + 1,
+                "y": index * CHART_ROW_HEIGHT,
+            }
+        )
+    return render(
+        request,
+        "wallet/spending.html",
+        {
+            "month": month,
+            "months": selectors.recent_months(SPENDING_MONTHS_SHOWN),
+            "rows": rows,
+            "total": sum(totals.values(), Decimal(0)),
+            "form": form,
+            "alerts": selectors.budget_alerts_of(wallet, month),
+            "chart_height": CHART_ROW_HEIGHT * max(len(rows), 1),
+        },
+    )
 
 
 def _history_form_and_entries(request):

@@ -2,6 +2,7 @@
 durable atomic blocks: one can never run nested inside another caller's transaction."""
 
 from .bills import bill_payment_create, bill_payment_prepare, biller_resolve
+from .budgets import budget_set, month_start, spending_by_category
 from .common import (
     MovementResult,
     idempotency_key_clean,
@@ -28,6 +29,9 @@ __all__ = [
     "exchange_create",
     "fx_quote_create",
     "bill_payment_create",
+    "budget_set",
+    "month_start",
+    "spending_by_category",
     "bill_payment_prepare",
     "biller_resolve",
     "MovementResult",

@@ -20,7 +20,7 @@ from .. import events, ledger
 from ..masking import display_name_masked
 from ..models import LedgerAccount, Merchant, Transaction, Wallet
 from ..money import parse_amount, parse_currency
-from . import limits
+from . import budgets, limits
 from .common import (
     MovementResult,
     has_earlier,
@@ -167,6 +167,7 @@ def payment_create(
         if challenge is not None:
             challenge.used_by = txn
             challenge.save(update_fields=["used_by"])
+        budgets.budget_alerts_record(wallet=payer, category=request.merchant.category)
         events.emit(events.MONEY_MOVED, transaction_id=txn.pk)
         return txn
 
