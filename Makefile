@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test worker beat lint format messages translations clean
+.PHONY: install run test guardrails worker beat lint format messages translations clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -34,11 +34,20 @@ test: install
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Crawls every page as each role and checks status, accessibility, language, small screens,
+# security headers and translation completeness (tests/guardrails).
+guardrails: install
+	$(BIN)/pytest tests/guardrails $(PYTEST_ARGS)
+
 worker: install
 	$(BIN)/celery -A config worker --loglevel=info
 
 beat: install
 	$(BIN)/celery -A config beat --loglevel=info --scheduler django_celery_beat.schedulers:DatabaseScheduler
+
+# Needs DATABASE_URL=postgres://... and pgbench; prints name=value lines, ratios last.
+bench: install
+	$(PY) -m bench
 
 lint: install
 	$(BIN)/ruff check .

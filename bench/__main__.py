@@ -1,0 +1,96 @@
+"""`make bench`: the ledger under load, on PostgreSQL, side by side in one run.
+
+Scenarios, each measured twice on the same database:
+  spread  many customers transferring among each other
+  hot     many customers paying one merchant
+once through the real API served by gunicorn, and once as pgbench replaying exactly the SQL
+one API request issues (captured from the code with an execute wrapper, then templated so
+pgbench can pick random customers). Prints `name=value` lines; the last two are the ratios.
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import capture, load  # noqa: E402
+
+CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "200"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "12"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
+WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "4"))
+BENCH_DB = os.environ.get("BENCH_DATABASE", "wallet_bench")
+
+
+def bench_database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit(
+            "make bench needs DATABASE_URL=postgres://... (the ledger is measured on PostgreSQL)"
+        )
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+
+
+def main() -> None:
+    url = bench_database_url()
+    capture.recreate_database(os.environ["DATABASE_URL"], BENCH_DB)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": os.environ.get("BENCH_SECRET_KEY", "bench-only-" + "x" * 50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SESSION_COOKIE_SECURE": "0",
+        "DJANGO_CSRF_COOKIE_SECURE": "0",
+        "REDIS_URL": "",
+        "API_TOKEN_THROTTLE_RATE": "100000/minute",
+        "LOG_LEVEL": "WARNING",
+        # Persistent connections, as production runs (each new PostgreSQL backend costs a fork).
+        "DATABASE_CONN_MAX_AGE": "60",
+    }
+    os.environ.update(env)
+    print(
+        f"bench: database {BENCH_DB}, {CUSTOMERS} customers, {CLIENTS} clients, {SECONDS:.0f}s per run",
+        flush=True,
+    )
+    fixture = capture.prepare(customers=CUSTOMERS)
+    scripts = capture.pgbench_scripts(fixture)
+
+    results = {}
+    with load.gunicorn(env=env, workers=WORKERS) as base_url:
+        load.warm_up(base_url, fixture)
+        for scenario in ("spread", "hot"):
+            results[f"{scenario}_api"] = load.api_run(
+                base_url, fixture, scenario=scenario, clients=CLIENTS, seconds=SECONDS
+            )
+            results[f"{scenario}_pgbench"] = load.pgbench_run(
+                url,
+                scripts[scenario],
+                clients=CLIENTS,
+                seconds=SECONDS,
+                customers=CUSTOMERS,
+                shards=fixture.shards,
+            )
+    capture.assert_ledger_clean()
+
+    for name, result in results.items():
+        print(f"{name}_tps={result.tps:.1f}")
+        print(f"{name}_p50_ms={result.p50_ms:.2f}")
+        print(f"{name}_p95_ms={result.p95_ms:.2f}")
+        print(f"{name}_errors={result.errors}")
+    print(
+        f"transfer_api_vs_pgbench_ratio={results['spread_api'].tps / results['spread_pgbench'].tps:.3f}"
+    )
+    print(f"hot_merchant_vs_spread_ratio={results['hot_api'].tps / results['spread_api'].tps:.3f}")
+
+
+if __name__ == "__main__":
+    started = time.monotonic()
+    main()
+    print(f"bench: done in {time.monotonic() - started:.0f}s", file=sys.stderr)
