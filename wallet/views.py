@@ -489,7 +489,7 @@ def exchange_confirm(request):
 
 
 SPENDING_MONTHS_SHOWN = 6
-CHART_BAR_WIDTH = 300
+CHART_BAR_WIDTH = 230
 CHART_ROW_HEIGHT = 36
 
 
