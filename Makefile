@@ -58,7 +58,7 @@ format: install
 
 # Needs system gettext (xgettext); only developers extracting new strings need it.
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=tests --ignore=static
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=tests --ignore=static --ignore=bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,7 +13,10 @@ from .selectors import has_second_factor
 
 
 class StaffSecondFactorMiddleware:
-    """Staff reach the admin and the back office only with a verified second factor."""
+    """Staff reach the admin and the back office only with a verified second factor.
+
+    Logged-in customers get 403 there; visitors go on to the views, which send them to log in.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -26,7 +30,11 @@ class StaffSecondFactorMiddleware:
 
     def _guard(self, request):
         user = request.user
-        if not (user.is_authenticated and user.is_staff) or user.is_verified():
+        if user.is_authenticated and not user.is_staff:
+            # Not a login problem: the login page sends a logged-in user straight back to
+            # `next`, so a redirect there would loop. Customers are simply not allowed here.
+            raise PermissionDenied
+        if not user.is_authenticated or user.is_verified():
             return None
         query = urlencode({"next": request.get_full_path()})
         if has_second_factor(user):

@@ -1,8 +1,8 @@
 """Shared fixtures, and the rule for tests that need real services.
 
-Tests marked `postgres`, `redis` or `browser` run when the service is there and are skipped
-otherwise, except when WALLET_REQUIRE_SERVICES=1 (set by .ci/run): then a missing service
-fails the test, so CI can never pass by skipping them.
+Tests marked `postgres`, `redis`, `browser` or `gettext` run when the service is there and are
+skipped otherwise, except when WALLET_REQUIRE_SERVICES=1 (set by .ci/run): then a missing
+service fails the test, so CI can never pass by skipping them.
 """
 
 import os
@@ -15,6 +15,9 @@ from tests.accounts.factories import StaffFactory, TOTPDeviceFactory, UserFactor
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 REQUIRE_SERVICES = os.environ.get("WALLET_REQUIRE_SERVICES") == "1"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# System gettext programs that `manage.py makemessages` runs.
+GETTEXT_PROGRAMS = ("xgettext", "msguniq", "msgmerge", "msgattrib")
 
 
 def _missing_service(marker_name: str) -> str | None:
@@ -31,11 +34,15 @@ def _missing_service(marker_name: str) -> str | None:
             import playwright.sync_api  # noqa: F401
         except ImportError:
             return "playwright is not installed"
+    elif marker_name == "gettext":
+        missing = [name for name in GETTEXT_PROGRAMS if not shutil.which(name)]
+        if missing:
+            return f"system gettext is not installed (no {', '.join(missing)})"
     return None
 
 
 def pytest_runtest_setup(item):
-    for name in ("postgres", "redis", "browser"):
+    for name in ("postgres", "redis", "browser", "gettext"):
         if item.get_closest_marker(name) is None:
             continue
         reason = _missing_service(name)
@@ -53,6 +60,22 @@ def _test_settings(request, settings):
         # Parallel workers must not share throttle counters in one Redis.
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
         cache.clear()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium through Playwright, shared by tests/e2e and tests/guardrails."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make
+    # (reading the outbox, factories) are still synchronous, so Django must not refuse them.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
 
 
 @pytest.fixture
