@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class WalletConfig(AppConfig):
     name = "wallet"
     verbose_name = _("Wallet")
+
+    def ready(self):
+        from accounts.webauthn import register_passkey_check_handler
+
+        from .stepup import passkey_approves_pending_payment
+
+        register_passkey_check_handler(passkey_approves_pending_payment)

@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Biller, Merchant, Transaction
 from .money import CURRENCY_CHOICES
@@ -30,10 +31,14 @@ class HistoryFilterForm(forms.Form):
         label=_("Type"), choices=[("", _("All types")), *Transaction.Kind.choices], required=False
     )
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
 
@@ -100,6 +105,9 @@ class ConfirmForm(forms.Form):
     note = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1000)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
     otp = StepUpCodeField()
+    step_up = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
+    # A step-up challenge this page had approved with a passkey.
+    step_up = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
 
 
 class ReceiveForm(forms.Form):

@@ -16,12 +16,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.selectors import has_second_factor
 from config.api_errors import ApplicationError
 from config.qr import qr_svg
 
-from . import documents, selectors, services
+from . import documents, selectors, services, stepup
 from .forms import (
     BillConfirmForm,
     BillForm,
@@ -63,25 +64,44 @@ def needs_code(error: ApplicationError) -> bool:
     return error.get_codes() in STEP_UP_CODES
 
 
-def with_step_up(request, otp: str, attempt):
-    """Run a money service; if it asks for step-up and the customer typed a code, verify the
-    challenge it issued for exactly this payment and run it again with that challenge."""
+def with_step_up(request, otp: str, approved: str, attempt):
+    """Run a money service, answering its step-up demand when the customer has answered it.
+
+    `approved` is a challenge the page already had verified by a passkey; `otp` a code typed
+    for the challenge the service issues now. Either way the challenge approves exactly this
+    payment. A refused code comes back carrying its challenge, for the page to ask again.
+    """
+    if approved:
+        return attempt(approved)
     try:
         return attempt(None)
     except ApplicationError as error:
         if error.get_codes() != "step_up_required" or not otp:
             raise
-        challenge = services.step_up_verify(
-            user=request.user, token=error.extra["challenge"], otp=otp, request=request
-        )
-    return attempt(challenge.token)
+        token = error.extra["challenge"]
+    try:
+        services.step_up_verify(user=request.user, token=token, otp=otp, request=request)
+    except ApplicationError as error:
+        error.extra = {**error.extra, "challenge": token}
+        raise
+    return attempt(token)
 
 
 def confirm_again_with_code(request, template: str, form, error: ApplicationError, context: dict):
-    """Show the confirmation again, now asking for the code (with what went wrong, if anything)."""
-    fresh = form.__class__(initial={**form.cleaned_data, "otp": ""})
+    """Show the confirmation again, now asking for a code or a passkey (with what went wrong)."""
+    challenge = error.extra.get("challenge", "")
+    stepup.remember_pending(request, challenge)
+    fresh = form.__class__(initial={**form.cleaned_data, "otp": "", "step_up": challenge})
     code_error = "" if error.get_codes() == "step_up_required" else str(error.detail)
-    context = {**context, "form": fresh, "needs_code": True, "code_error": code_error}
+    context = {
+        **context,
+        "form": fresh,
+        "needs_code": True,
+        "code_error": code_error,
+        "has_passkey": WebAuthnCredential.objects.filter(
+            user=request.user, confirmed=True
+        ).exists(),
+    }
     return render(request, template, context)
 
 
@@ -149,11 +169,12 @@ def transfer_confirm(request):
         )
         return redirect("wallet:transfer")
     data = dict(confirm.cleaned_data)
-    otp = data.pop("otp", "")
+    otp, approved = data.pop("otp", ""), data.pop("step_up", "")
     try:
         result = with_step_up(
             request,
             otp,
+            approved,
             lambda token: services.transfer_create(sender_user=request.user, step_up=token, **data),
         )
     except ApplicationError as error:
@@ -224,6 +245,7 @@ def pay_confirm(request):
         result = with_step_up(
             request,
             data["otp"],
+            data["step_up"],
             lambda token: services.payment_create(
                 payer_user=request.user,
                 merchant_code=data["to"],
@@ -333,17 +355,23 @@ def request_pay(request, token: str):
     needs = False
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        otp = data.pop("otp", "")
+        otp, approved = data.pop("otp", ""), data.pop("step_up", "")
         try:
             result = with_step_up(
                 request,
                 otp,
+                approved,
                 lambda step_up: services.payment_request_pay(
                     payer_user=request.user, token=token, step_up=step_up, **data
                 ),
             )
         except ApplicationError as error:
             needs = needs_code(error)
+            if needs:
+                challenge = error.extra.get("challenge", "")
+                stepup.remember_pending(request, challenge)
+                form.data = form.data.copy()
+                form.data["step_up"] = challenge
             if error.get_codes() == "step_up_required":
                 message = _("Enter the code from your authenticator app to approve this payment.")
                 form.add_error("otp", message)
@@ -360,6 +388,8 @@ def request_pay(request, token: str):
             "requester": display_name_masked(payment_request.requester.user),
             "form": form,
             "needs_code": needs,
+            "has_passkey": needs
+            and WebAuthnCredential.objects.filter(user=request.user, confirmed=True).exists(),
         },
     )
 
@@ -413,6 +443,7 @@ def bill_confirm(request):
         result = with_step_up(
             request,
             data["otp"],
+            data["step_up"],
             lambda token: services.bill_payment_create(
                 payer_user=request.user,
                 biller_code=data["to"],

@@ -4,6 +4,7 @@ Chromium's virtual authenticator (DevTools WebAuthn domain) stands in for a fing
 """
 
 import re
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
@@ -64,3 +65,32 @@ def test_register_a_passkey_then_use_it_to_finish_logging_in(page, live_server, 
     page.goto(f"{base}/accounts/login/")
     page.click("#passkey-verification-button")
     expect(page).to_have_url(re.compile(r"/dashboard/$"), timeout=15_000)
+
+
+def test_a_passkey_approves_a_large_transfer_on_the_confirm_page(page, live_server, settings):
+    from tests.wallet.factories import WalletFactory, balance, funded_wallet
+    from wallet.models import StepUpChallenge
+
+    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]
+    base = live_server.url
+    wallet = funded_wallet("5000.00")
+    friend = WalletFactory(user__full_name="周小杰")
+    _add_virtual_authenticator(page)
+    _log_in_with_password(page, base, wallet.user.email)
+    page.goto(f"{base}/accounts/security/")
+    page.click("#passkey-register-button")
+    expect(page.locator(".plain-list li")).to_have_count(1, timeout=15_000)
+
+    page.goto(f"{base}/wallet/transfer/")
+    page.fill("#id_to", friend.handle)
+    page.fill("#id_amount", "1500")
+    page.click("main form button[type=submit]")
+    page.click("main form[data-step-up-form] button[type=submit]")
+    # Above the step-up threshold: the page asks for a code or the passkey, and sent nothing.
+    expect(page.locator("#passkey-verification-button")).to_be_visible()
+    assert balance(wallet) == Decimal("5000.00")
+
+    page.click("#passkey-verification-button")
+    expect(page).to_have_url(re.compile(r"/wallet/transactions/\d+/$"), timeout=15_000)
+    assert balance(wallet) == Decimal("3500.00")
+    assert StepUpChallenge.objects.filter(user=wallet.user, used_by__isnull=False).count() == 1

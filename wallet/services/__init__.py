@@ -13,7 +13,7 @@ from .common import (
 )
 from .funding import wallet_fund_from_clearing
 from .fx import customer_rate, exchange_create, fx_quote_create
-from .limits import limits_check, step_up_required, step_up_verify
+from .limits import limits_check, step_up_required, step_up_verify, step_up_verify_by_passkey
 from .payments import merchant_accounts_ensure, merchant_resolve, payment_create, payment_prepare
 from .requests import (
     payment_request_cancel,
@@ -40,6 +40,7 @@ __all__ = [
     "limits_check",
     "step_up_required",
     "step_up_verify",
+    "step_up_verify_by_passkey",
     "merchant_accounts_ensure",
     "merchant_resolve",
     "payment_create",

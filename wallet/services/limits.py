@@ -149,6 +149,16 @@ def step_up_verify(*, user, token: str, otp: str, request=None) -> StepUpChallen
     return challenge
 
 
+def step_up_verify_by_passkey(*, user, token: str) -> StepUpChallenge | None:
+    """The customer just passed a passkey check while this challenge was waiting for it."""
+    challenge = StepUpChallenge.objects.filter(user=user, token=token, used_by__isnull=True).first()
+    if challenge is None or challenge.expires_at <= timezone.now():
+        return None
+    challenge.verified_at = timezone.now()
+    challenge.save(update_fields=["verified_at"])
+    return challenge
+
+
 def step_up_consume(*, user, token: str | None, binding: str) -> StepUpChallenge:
     """Inside the posting transaction: the verified, unused challenge for exactly this payment."""
     challenge = (
