@@ -1,7 +1,7 @@
 """The wallet's API (DESIGN.md paths). Thin: validate, call a service or selector, answer."""
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -27,15 +27,17 @@ from .serializers import (
     PaymentRequestInputSerializer,
     PaymentRequestSerializer,
     PayRequestInputSerializer,
+    StepUpErrorSerializer,
     StepUpVerifiedSerializer,
     StepUpVerifyInputSerializer,
     TransferInputSerializer,
     WalletSerializer,
 )
+from .services.common import IDEMPOTENCY_KEY_MAX
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX},
     OpenApiParameter.HEADER,
     required=True,
     description="A unique key per money request; the same key and body replay the first result.",
@@ -50,6 +52,31 @@ STEP_UP_HEADER = OpenApiParameter(
     description="For a payment above the step-up threshold: the challenge from the 403, once verified.",
 )
 MONEY_HEADERS = [IDEMPOTENCY_HEADER, STEP_UP_HEADER]
+
+# Every status an endpoint can answer is documented (tests/guardrails/test_api_contract.py
+# fails on any other). The bodies all have the error shape of config/api_errors.py.
+INVALID = OpenApiResponse(ErrorSerializer, description="The input is not valid; see `errors`.")
+NOT_LOGGED_IN = OpenApiResponse(
+    ErrorSerializer, description="No credentials, or a token or session that is not valid."
+)
+NO_CSRF = OpenApiResponse(
+    ErrorSerializer, description="A browser session sent no valid CSRF token (a token needs none)."
+)
+STEP_UP = OpenApiResponse(
+    StepUpErrorSerializer,
+    description=(
+        "Above the step-up threshold: `step_up_required` with a `challenge` to verify, "
+        "`step_up_invalid` when the sent challenge does not fit, `step_up_unavailable` without "
+        "a second factor. A browser session without its CSRF token is refused here too."
+    ),
+)
+KEY_REUSED = OpenApiResponse(
+    ErrorSerializer, description="The Idempotency-Key was already used for a different request."
+)
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such payment request.")
+READ_ERRORS = {401: NOT_LOGGED_IN}
+WRITE_ERRORS = {400: INVALID, 401: NOT_LOGGED_IN, 403: NO_CSRF}
+MONEY_ERRORS = {400: INVALID, 401: NOT_LOGGED_IN, 403: STEP_UP, 409: KEY_REUSED}
 
 
 def step_up_token(request) -> str | None:
@@ -70,14 +97,14 @@ def wallet_payload(wallet):
 
 
 class WalletListApi(APIView):
-    @extend_schema(responses={200: WalletSerializer(many=True)})
+    @extend_schema(responses={200: WalletSerializer(many=True), **READ_ERRORS})
     def get(self, request):
         wallet = selectors.wallet_for(request.user)
         return Response([wallet_payload(wallet)] if wallet else [])
 
 
 class WalletActivateApi(APIView):
-    @extend_schema(request=None, responses={200: WalletSerializer, 400: ErrorSerializer})
+    @extend_schema(request=None, responses={200: WalletSerializer, **WRITE_ERRORS})
     def post(self, request):
         wallet = services.wallet_activate(user=request.user)
         return Response(wallet_payload(wallet))
@@ -112,7 +139,7 @@ class TransferCreateApi(APIView):
     @extend_schema(
         request=TransferInputSerializer,
         parameters=MONEY_HEADERS,
-        responses={201: MovementSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
+        responses={201: MovementSerializer, **MONEY_ERRORS},
     )
     def post(self, request):
         data = TransferInputSerializer(data=request.data)
@@ -130,7 +157,7 @@ class PaymentCreateApi(APIView):
     @extend_schema(
         request=PaymentInputSerializer,
         parameters=MONEY_HEADERS,
-        responses={201: MovementSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
+        responses={201: MovementSerializer, **MONEY_ERRORS},
     )
     def post(self, request):
         data = PaymentInputSerializer(data=request.data)
@@ -167,7 +194,7 @@ def payment_request_payload(request, payment_request):
 
 
 class PaymentRequestListCreateApi(APIView):
-    @extend_schema(responses={200: PaymentRequestSerializer(many=True)})
+    @extend_schema(responses={200: PaymentRequestSerializer(many=True), **READ_ERRORS})
     def get(self, request):
         requests = selectors.payment_requests_of(selectors.wallet_for(request.user)).select_related(
             "requester__user"
@@ -176,7 +203,7 @@ class PaymentRequestListCreateApi(APIView):
 
     @extend_schema(
         request=PaymentRequestInputSerializer,
-        responses={201: PaymentRequestSerializer, 400: ErrorSerializer},
+        responses={201: PaymentRequestSerializer, **WRITE_ERRORS},
     )
     def post(self, request):
         data = PaymentRequestInputSerializer(data=request.data)
@@ -188,7 +215,9 @@ class PaymentRequestListCreateApi(APIView):
 
 
 class PaymentRequestDetailApi(APIView):
-    @extend_schema(responses={200: PaymentRequestSerializer, 404: ErrorSerializer})
+    @extend_schema(
+        responses={200: PaymentRequestSerializer, **READ_ERRORS, 404: NOT_FOUND},
+    )
     def get(self, request, token):
         return Response(payment_request_payload(request, services.payment_request_get(token)))
 
@@ -197,12 +226,7 @@ class PaymentRequestPayApi(APIView):
     @extend_schema(
         request=PayRequestInputSerializer,
         parameters=MONEY_HEADERS,
-        responses={
-            201: MovementSerializer,
-            400: ErrorSerializer,
-            404: ErrorSerializer,
-            409: ErrorSerializer,
-        },
+        responses={201: MovementSerializer, **MONEY_ERRORS, 404: NOT_FOUND},
     )
     def post(self, request, token):
         data = PayRequestInputSerializer(data=request.data)
@@ -221,7 +245,7 @@ class BillPaymentCreateApi(APIView):
     @extend_schema(
         request=BillPaymentInputSerializer,
         parameters=MONEY_HEADERS,
-        responses={201: MovementSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
+        responses={201: MovementSerializer, **MONEY_ERRORS},
     )
     def post(self, request):
         data = BillPaymentInputSerializer(data=request.data)
@@ -239,7 +263,7 @@ class BillPaymentCreateApi(APIView):
 
 
 class BillerListApi(APIView):
-    @extend_schema(responses={200: BillerSerializer(many=True)})
+    @extend_schema(responses={200: BillerSerializer(many=True), **READ_ERRORS})
     def get(self, request):
         return Response(BillerSerializer(Biller.objects.filter(is_active=True), many=True).data)
 
@@ -257,14 +281,14 @@ def quote_payload(quote):
 
 
 class FxRateListApi(APIView):
-    @extend_schema(responses={200: FxRateSerializer(many=True)})
+    @extend_schema(responses={200: FxRateSerializer(many=True), **READ_ERRORS})
     def get(self, request):
         return Response(FxRateSerializer(selectors.fx_board(), many=True).data)
 
 
 class FxQuoteCreateApi(APIView):
     @extend_schema(
-        request=FxQuoteInputSerializer, responses={201: FxQuoteSerializer, 400: ErrorSerializer}
+        request=FxQuoteInputSerializer, responses={201: FxQuoteSerializer, **WRITE_ERRORS}
     )
     def post(self, request):
         data = FxQuoteInputSerializer(data=request.data)
@@ -278,8 +302,8 @@ class FxQuoteCreateApi(APIView):
 class ExchangeCreateApi(APIView):
     @extend_schema(
         request=ExchangeInputSerializer,
-        parameters=MONEY_HEADERS,
-        responses={201: MovementSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: MovementSerializer, **WRITE_ERRORS, 409: KEY_REUSED},
     )
     def post(self, request):
         data = ExchangeInputSerializer(data=request.data)
@@ -297,7 +321,7 @@ class StepUpVerifyApi(APIView):
 
     @extend_schema(
         request=StepUpVerifyInputSerializer,
-        responses={200: StepUpVerifiedSerializer, 400: ErrorSerializer},
+        responses={200: StepUpVerifiedSerializer, **WRITE_ERRORS},
     )
     def post(self, request, token):
         data = StepUpVerifyInputSerializer(data=request.data)
@@ -310,18 +334,34 @@ class StepUpVerifyApi(APIView):
         )
 
 
+DATE_OR_EMPTY = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}]}
+
+
 class TransactionListApi(ListAPIView):
     serializer_class = HistoryEntrySerializer
     filter_backends: list = []
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("currency", str, enum=list(MINOR_UNITS)),
-            OpenApiParameter("kind", str, enum=list(Transaction.Kind.values)),
-            OpenApiParameter("date_from", str, description="YYYY-MM-DD"),
-            OpenApiParameter("date_to", str, description="YYYY-MM-DD"),
-            OpenApiParameter("q", str, description="Text in the note or counterparty"),
-        ]
+            # Like the history page's form, an empty value means "no filter".
+            OpenApiParameter("currency", str, enum=["", *MINOR_UNITS]),
+            OpenApiParameter("kind", str, enum=["", *Transaction.Kind.values]),
+            OpenApiParameter("date_from", DATE_OR_EMPTY, description="YYYY-MM-DD"),
+            OpenApiParameter(
+                "date_to", DATE_OR_EMPTY, description="YYYY-MM-DD, not before date_from"
+            ),
+            OpenApiParameter(
+                "q",
+                {"type": "string", "maxLength": 100},
+                description="Text in the note or counterparty",
+            ),
+        ],
+        responses={
+            200: HistoryEntrySerializer(many=True),
+            400: INVALID,
+            **READ_ERRORS,
+            404: OpenApiResponse(ErrorSerializer, description="No such page."),
+        },
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

@@ -4,7 +4,7 @@ monthly statement, as PDF. Each receipt carries a verification code anyone can c
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime
 from decimal import Decimal
 from io import BytesIO
 
@@ -23,6 +23,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from .models import Entry, Transaction, Wallet
 from .money import MINOR_UNITS, quantize
+from .periods import month_bounds
 
 # Adobe's CID font ships with every PDF reader: Chinese text needs no embedded font file.
 FONT = "STSong-Light"
@@ -126,13 +127,6 @@ class StatementLine:
     closing: Decimal
     credits: Decimal
     debits: Decimal
-
-
-def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
-    tz = timezone.get_current_timezone()
-    start = datetime.combine(date(year, month, 1), time.min, tz)
-    end_date = date(year + (month == 12), month % 12 + 1, 1)
-    return start, datetime.combine(end_date, time.min, tz)
 
 
 def statement_summary(wallet: Wallet, start: datetime, end: datetime) -> list[StatementLine]:

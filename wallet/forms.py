@@ -59,38 +59,36 @@ class HistoryFilterForm(forms.Form):
         }
 
 
-class TransferForm(forms.Form):
+class PaymentDetailsForm(forms.Form):
+    """How much, in what, and why: the part every way of paying asks for."""
+
+    amount = forms.CharField(
+        label=_("Amount"), max_length=32, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    currency = forms.ChoiceField(
+        label=_("Currency"), choices=CURRENCY_CHOICES, initial=settings.WALLET_DEFAULT_CURRENCY
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, max_length=settings.WALLET_NOTE_MAX_LENGTH
+    )
+
+
+class TransferForm(PaymentDetailsForm):
     to = forms.CharField(
         label=_("Payee"),
         max_length=254,
         help_text=_("Their email, mobile number or wallet handle."),
     )
-    amount = forms.CharField(
-        label=_("Amount"), max_length=32, widget=forms.TextInput(attrs={"inputmode": "decimal"})
-    )
-    currency = forms.ChoiceField(
-        label=_("Currency"), choices=CURRENCY_CHOICES, initial=settings.WALLET_DEFAULT_CURRENCY
-    )
-    note = forms.CharField(
-        label=_("Note (optional)"), required=False, max_length=settings.WALLET_NOTE_MAX_LENGTH
-    )
+    field_order = ["to", "amount", "currency", "note"]
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(PaymentDetailsForm):
     merchant = forms.CharField(
         label=_("Merchant payment code"),
         max_length=32,
         help_text=_("The code printed under the shop's QR code."),
     )
-    amount = forms.CharField(
-        label=_("Amount"), max_length=32, widget=forms.TextInput(attrs={"inputmode": "decimal"})
-    )
-    currency = forms.ChoiceField(
-        label=_("Currency"), choices=CURRENCY_CHOICES, initial=settings.WALLET_DEFAULT_CURRENCY
-    )
-    note = forms.CharField(
-        label=_("Note (optional)"), required=False, max_length=settings.WALLET_NOTE_MAX_LENGTH
-    )
+    field_order = ["merchant", "amount", "currency", "note"]
 
 
 class ConfirmForm(forms.Form):

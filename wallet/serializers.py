@@ -1,13 +1,22 @@
 from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from config.api_errors import ErrorSerializer, StrictCharField
 
 from .models import Transaction
 from .money import MINOR_UNITS
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "example": "12.34"},
+            {"type": "number", "example": 12.34},
+        ],
+        "description": "A decimal string such as 12.34; a JSON number is taken at its literal.",
+    }
+)
 class RawAmountField(serializers.Field):
     """Passes the amount through for parse_amount to judge; a JSON number keeps its literal."""
 
@@ -36,21 +45,21 @@ class WalletSerializer(serializers.Serializer):
 
 
 class TransferInputSerializer(serializers.Serializer):
-    to = serializers.CharField(max_length=254)
+    to = StrictCharField(max_length=254)
     amount = RawAmountField()
     currency = serializers.ChoiceField(
         choices=list(MINOR_UNITS), default=settings.WALLET_DEFAULT_CURRENCY
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+    note = StrictCharField(required=False, allow_blank=True, default="", max_length=1000)
 
 
 class PaymentInputSerializer(serializers.Serializer):
-    merchant = serializers.CharField(max_length=32, help_text="The merchant's payment code.")
+    merchant = StrictCharField(max_length=32, help_text="The merchant's payment code.")
     amount = RawAmountField()
     currency = serializers.ChoiceField(
         choices=list(MINOR_UNITS), default=settings.WALLET_DEFAULT_CURRENCY
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+    note = StrictCharField(required=False, allow_blank=True, default="", max_length=1000)
 
 
 class MovementSerializer(serializers.Serializer):
@@ -80,7 +89,7 @@ class PaymentRequestInputSerializer(serializers.Serializer):
     currency = serializers.ChoiceField(
         choices=list(MINOR_UNITS), default=settings.WALLET_DEFAULT_CURRENCY
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+    note = StrictCharField(required=False, allow_blank=True, default="", max_length=1000)
 
 
 class PaymentRequestSerializer(serializers.Serializer):
@@ -102,8 +111,8 @@ class PayRequestInputSerializer(serializers.Serializer):
 
 
 class BillPaymentInputSerializer(serializers.Serializer):
-    biller = serializers.CharField(max_length=32, help_text="The biller's code (see billers/).")
-    reference = serializers.CharField(
+    biller = StrictCharField(max_length=32, help_text="The biller's code (see billers/).")
+    reference = StrictCharField(
         max_length=40, help_text="The customer's account number or phone number."
     )
     amount = RawAmountField()
@@ -141,14 +150,22 @@ class FxQuoteSerializer(serializers.Serializer):
 
 
 class ExchangeInputSerializer(serializers.Serializer):
-    quote = serializers.CharField(max_length=24)
+    quote = StrictCharField(max_length=24)
 
 
 class StepUpVerifyInputSerializer(serializers.Serializer):
-    otp = serializers.CharField(max_length=16)
+    otp = StrictCharField(max_length=16)
 
 
 class StepUpVerifiedSerializer(serializers.Serializer):
     challenge = serializers.CharField()
     verified = serializers.BooleanField()
     expires_at = serializers.DateTimeField()
+
+
+class StepUpErrorSerializer(ErrorSerializer):
+    """The 403 of a payment above the step-up threshold: verify `challenge`, then send again."""
+
+    challenge = serializers.CharField(
+        required=False, help_text="Only with code step_up_required: the challenge to verify."
+    )

@@ -39,6 +39,7 @@ from .forms import (
 from .masking import display_name_masked
 from .models import Merchant, Transaction
 from .money import quantize
+from .periods import month_bounds
 
 HISTORY_PAGE_SIZE = 20
 RECENT_ON_DASHBOARD = 5
@@ -679,7 +680,7 @@ def statement_pdf(request, year: int, month: int):
     wallet = selectors.wallet_for(request.user)
     if wallet is None:
         raise Http404
-    start, end = documents.month_bounds(year, month)
+    start, end = month_bounds(year, month)
     entries = selectors.history_entries(wallet=wallet).filter(
         transaction__created_at__gte=start, transaction__created_at__lt=end
     )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from wallet import documents, services
+from wallet.periods import month_bounds
 
 from .factories import WalletFactory, funded_wallet
 
@@ -79,7 +80,7 @@ def test_receipt_verification_is_rate_limited(client, paid, settings):
 def test_statement_balances_come_from_entries(paid):
     sender, _recipient, txn = paid
     now = timezone.localtime()
-    start, end = documents.month_bounds(now.year, now.month)
+    start, end = month_bounds(now.year, now.month)
     (line,) = documents.statement_summary(sender, start, end)
     assert line.opening == Decimal("0")
     assert line.credits == Decimal("100.00")
@@ -102,7 +103,7 @@ def test_a_statement_for_a_month_without_activity_is_still_a_document(client, pa
 
 
 def test_december_bounds_cross_the_year():
-    start, end = documents.month_bounds(2026, 12)
+    start, end = month_bounds(2026, 12)
     assert (start.year, start.month, end.year, end.month) == (2026, 12, 2027, 1)
 
 

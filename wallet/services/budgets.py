@@ -1,6 +1,6 @@
 """Spending by category and monthly budgets, with an alert at 80% and at 100%."""
 
-from datetime import date, datetime, time
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Sum
@@ -13,6 +13,7 @@ from config.api_errors import ApplicationError
 from .. import events
 from ..models import Budget, BudgetAlert, Entry, Merchant, Transaction, Wallet
 from ..money import parse_amount
+from ..periods import month_bounds
 from .limits import in_cny
 
 SPENDING_KINDS = (Transaction.Kind.PAYMENT, Transaction.Kind.BILL)
@@ -24,15 +25,9 @@ def month_start(day: date | None = None) -> date:
     return day.replace(day=1)
 
 
-def _month_range(month: date) -> tuple[datetime, datetime]:
-    tz = timezone.get_current_timezone()
-    following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    return datetime.combine(month, time.min, tz), datetime.combine(following, time.min, tz)
-
-
 def spending_by_category(wallet: Wallet, month: date) -> dict[str, Decimal]:
     """CNY spent at merchants and billers per category in `month` (other currencies at mid)."""
-    start, end = _month_range(month)
+    start, end = month_bounds(month.year, month.month)
     rows = (
         Entry.objects.filter(
             account__wallet=wallet,

@@ -4,6 +4,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
@@ -12,6 +13,16 @@ from config.api_errors import ApplicationError
 from ..models import LedgerAccount, Transaction, Wallet
 
 IDEMPOTENCY_KEY_MAX = 100
+
+
+def note_clean(note: str | None) -> str:
+    note = (note or "").strip()
+    if len(note) > settings.WALLET_NOTE_MAX_LENGTH:
+        message = _("The note can be at most %(max)d characters.") % {
+            "max": settings.WALLET_NOTE_MAX_LENGTH
+        }
+        raise ApplicationError(message, code="note_too_long", fields={"note": [message]})
+    return note
 
 
 def wallet_get_or_create(*, user) -> Wallet:

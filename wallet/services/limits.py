@@ -5,7 +5,7 @@ at its mid rate. They are checked inside the posting transaction after the sende
 is locked, so two concurrent payments by one customer cannot both slip under a limit.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from config.api_errors import ApplicationError
 
 from ..models import Entry, FxRate, StepUpChallenge, Transaction, Wallet
 from ..money import quantize
+from ..periods import start_of_today
 from .common import request_fingerprint
 
 # Movements that count against the limits: money going to someone else.
@@ -93,8 +94,7 @@ def limits_check(*, user, wallet: Wallet, amount: Decimal, currency: str) -> Non
     value = quantize(in_cny(amount, currency), "CNY")
     if value > limits["per_transaction"]:
         raise _refuse("per_transaction", limits["per_transaction"], limits["per_transaction"])
-    now = timezone.localtime()
-    start_of_day = datetime.combine(now.date(), time.min, now.tzinfo)
+    start_of_day = start_of_today()
     start_of_month = start_of_day.replace(day=1)
     for name, since in (("daily", start_of_day), ("monthly", start_of_month)):
         spent = _spent_since(wallet, since)

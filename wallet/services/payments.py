@@ -10,7 +10,6 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -26,6 +25,7 @@ from .common import (
     has_earlier,
     idempotency_key_clean,
     idempotent,
+    note_clean,
     refuse_unless_active,
     request_fingerprint,
     wallet_account_ensure,
@@ -84,12 +84,7 @@ def payment_prepare(
 ) -> PaymentRequestData:
     currency = parse_currency(currency)
     amount = parse_amount(amount, currency)
-    note = (note or "").strip()
-    if len(note) > settings.WALLET_NOTE_MAX_LENGTH:
-        message = _("The note can be at most %(max)d characters.") % {
-            "max": settings.WALLET_NOTE_MAX_LENGTH
-        }
-        raise ApplicationError(message, code="note_too_long", fields={"note": [message]})
+    note = note_clean(note)
     payer = wallet_get_or_create(user=payer_user)
     refuse_unless_active(payer, field="wallet", own=True)
     merchant = merchant_resolve(merchant_code)

@@ -19,6 +19,7 @@ from .common import (
     has_earlier,
     idempotency_key_clean,
     idempotent,
+    note_clean,
     refuse_unless_active,
     request_fingerprint,
     wallet_account_ensure,
@@ -29,12 +30,7 @@ from .common import (
 def payment_request_create(*, user, amount=None, currency, note: str = "") -> PaymentRequest:
     currency = parse_currency(currency)
     amount = parse_amount(amount, currency) if amount not in (None, "") else None
-    note = (note or "").strip()
-    if len(note) > settings.WALLET_NOTE_MAX_LENGTH:
-        message = _("The note can be at most %(max)d characters.") % {
-            "max": settings.WALLET_NOTE_MAX_LENGTH
-        }
-        raise ApplicationError(message, code="note_too_long", fields={"note": [message]})
+    note = note_clean(note)
     wallet = wallet_get_or_create(user=user)
     refuse_unless_active(wallet, field="wallet", own=True)
     return PaymentRequest.objects.create(

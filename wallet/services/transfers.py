@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,6 +21,7 @@ from .common import (
     has_earlier,
     idempotency_key_clean,
     idempotent,
+    note_clean,
     refuse_unless_active,
     request_fingerprint,
     wallet_account_ensure,
@@ -86,12 +86,7 @@ def transfer_prepare(*, sender_user, to: str, amount, currency, note: str = "") 
     """Validate a transfer without moving money: what the confirmation page shows."""
     currency = parse_currency(currency)
     amount = parse_amount(amount, currency)
-    note = (note or "").strip()
-    if len(note) > settings.WALLET_NOTE_MAX_LENGTH:
-        message = _("The note can be at most %(max)d characters.") % {
-            "max": settings.WALLET_NOTE_MAX_LENGTH
-        }
-        raise ApplicationError(message, code="note_too_long", fields={"note": [message]})
+    note = note_clean(note)
     sender = wallet_get_or_create(user=sender_user)
     refuse_unless_active(sender, field="wallet", own=True)
     recipient = recipient_resolve(to)
