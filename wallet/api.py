@@ -189,7 +189,10 @@ def payment_request_payload(request, payment_request):
         "pay_url": request.build_absolute_uri(
             reverse("wallet:request_pay", args=[payment_request.token])
         ),
-        "paid_transaction": payment_request.paid_by_id,
+        # Which transaction paid it is the requester's business, not every link holder's.
+        "paid_transaction": payment_request.paid_by_id
+        if payment_request.requester.user_id == request.user.pk
+        else None,
     }
 
 

@@ -1,0 +1,559 @@
+"""The access-control matrix: every object endpoint of the URLconf, requested by every kind of caller.
+
+An object endpoint is a URL pattern with a parameter (`<int:pk>`, `<str:token>`...), found by
+walking the URLconf, so an endpoint added later joins the matrix by itself: the test fails until
+FACTORIES (below) says how to build an object for it, or EXCLUDED says, with a reason, why it is
+not a customer's object. Each object belongs to a customer, the owner. The owner must get it;
+another customer, a teller of another branch and a visitor must be refused (404 or 403; a
+visitor to a page may be sent to log in, a visitor to the API gets 401/403), with the same answer
+they get for an object that does not exist, must not see anything of the owner's, and must not
+change anything of the owner's. Endpoints that are open to others by design are in EXCEPTIONS,
+each with its reason; they are still checked for leaks of the owner's private data.
+"""
+
+import io
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db.models import Count
+from django.shortcuts import resolve_url
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.resolvers import RegexPattern, RoutePattern
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import SecurityEvent, User
+from backoffice.models import Branch
+from backoffice.roles import TELLER
+from backoffice.services import staff_member_upsert
+from config.api_errors import ApplicationError
+from tests.accounts.factories import PASSWORD, TOTPDeviceFactory, UserFactory, totp_code
+from tests.wallet.factories import MerchantFactory, WalletFactory, funded_wallet
+from wallet import services
+from wallet.masking import display_name_masked
+from wallet.models import (
+    Budget,
+    LedgerAccount,
+    PaymentRequest,
+    StepUpChallenge,
+    Transaction,
+    Wallet,
+)
+
+# --- discovery ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    key: str  # the URL name with its namespaces ("wallet:transaction"); "ns:<route>" if unnamed
+    route: str  # the whole route, for messages
+    params: tuple[str, ...]
+    callback: Callable
+
+    @property
+    def is_api(self) -> bool:
+        return self.route.startswith("api/")
+
+
+def _params(pattern) -> tuple[str, ...]:
+    if isinstance(pattern, RoutePattern):
+        return tuple(pattern.converters)
+    if isinstance(pattern, RegexPattern):
+        names = tuple(pattern.regex.groupindex)
+        return names or tuple(f"group{i}" for i in range(pattern.regex.groups))
+    return ()
+
+
+def _walk(resolver, route="", params=(), namespaces=()):
+    for entry in resolver.url_patterns:
+        here = route + str(entry.pattern)
+        found = (*params, *_params(entry.pattern))
+        if isinstance(entry, URLResolver):
+            spaces = (*namespaces, entry.namespace) if entry.namespace else namespaces
+            yield from _walk(entry, here, found, spaces)
+        elif isinstance(entry, URLPattern):
+            key = ":".join((*namespaces, entry.name or f"<{here}>"))
+            yield Endpoint(key, here, found, entry.callback)
+
+
+def all_endpoints(urlconf=None) -> list[Endpoint]:
+    return list(_walk(get_resolver(urlconf)))
+
+
+def object_endpoints(urlconf=None) -> list[Endpoint]:
+    """Every URL pattern of the URLconf (pages and API) whose route takes a parameter."""
+    return [e for e in all_endpoints(urlconf) if e.params]
+
+
+# Object endpoints that are not in the matrix, each with why.
+EXCLUDED = {
+    "admin:*": "Django admin internals: staff-only behind the staff second factor and the admin's model permissions; no customer owns these objects",
+    "otp_webauthn:*": "django-otp-webauthn's passkey ceremonies: the object is in the session, not the URL",
+    "account_confirm_email": "allauth: the key in the URL is the credential itself (sent to the mailbox); there is no owner session to compare",
+    "account_reset_password_from_key": "allauth: uid and key in the URL are the emailed credential, checked by allauth; no owner session to compare",
+}
+
+
+def exclusion_for(key: str) -> str | None:
+    if key in EXCLUDED:
+        return EXCLUDED[key]
+    namespace = key.split(":", 1)[0]
+    return EXCLUDED.get(f"{namespace}:*") if ":" in key else None
+
+
+# --- the owner and the callers ------------------------------------------------------------
+
+OWNER = "owner"
+OTHER_CUSTOMER = "other customer"
+TELLER_ELSEWHERE = "teller, other branch"
+VISITOR = "visitor"
+# The owner goes last: their writes (cancel, remove...) change the object.
+ACTORS = (VISITOR, TELLER_ELSEWHERE, OTHER_CUSTOMER, OWNER)
+
+
+@dataclass
+class World:
+    """The owner with their things, the other callers, and a logged-in client for each."""
+
+    owner: User
+    owner_wallet: Wallet
+    owner_device: TOTPDevice
+    payee: Wallet  # receives the owner's transfers; not one of the callers
+    other: User
+    teller: User
+    clients: dict[str, Client]
+
+    def owner_private(self) -> dict[str, str]:
+        """What nobody but the owner may see, whatever the endpoint."""
+        user = self.owner
+        return {
+            "owner's full name": user.full_name,
+            "owner's email": user.email,
+            "owner's phone": user.phone or "",
+            "owner's wallet handle": self.owner_wallet.handle,
+        }
+
+
+def verified_client(user: User, device: TOTPDevice) -> Client:
+    """A session that passed the second factor, through the real second-factor page."""
+    client = Client()
+    client.force_login(user)
+    response = client.post(reverse("account_second_factor"), {"otp_token": totp_code(device)})
+    assert response.status_code == 302, f"{user} did not pass the second factor"
+    return client
+
+
+def build_world() -> World:
+    owner_user = UserFactory(
+        email="matrix-owner@example.com", full_name="欧阳明月", phone="+8613900001111"
+    )
+    owner_device = TOTPDeviceFactory(user=owner_user)
+    owner_wallet = funded_wallet("5000.00", user=owner_user)
+    other = funded_wallet("5000.00", user=UserFactory(full_name="路人甲乙")).user
+    branch = Branch.objects.create(code="MX-OTHER", name="矩阵测试其他支行")
+    teller = staff_member_upsert(
+        email="matrix-teller@example.com",
+        password=PASSWORD,
+        full_name="柜员丙丁",
+        role=TELLER,
+        branch=branch,
+        employee_number="MX-T1",
+    )
+    teller_device = TOTPDeviceFactory(user=teller)
+    other_client = Client()
+    other_client.force_login(other)
+    clients = {
+        VISITOR: Client(),
+        TELLER_ELSEWHERE: verified_client(teller, teller_device),
+        OTHER_CUSTOMER: other_client,
+        OWNER: verified_client(owner_user, owner_device),
+    }
+    # Each caller really is who they should be: the teller is in the staff portal...
+    assert clients[TELLER_ELSEWHERE].get(reverse("backoffice:home")).status_code == 200
+    # ...and the owner's session passed the second factor the API asks of it.
+    assert clients[OWNER].get(reverse("api:me")).status_code == 200
+    return World(
+        owner=owner_user,
+        owner_wallet=owner_wallet,
+        owner_device=owner_device,
+        payee=WalletFactory(user__full_name="收款人"),
+        other=other,
+        teller=teller,
+        clients=clients,
+    )
+
+
+def owner_state(world: World):
+    """The owner's rows an endpoint could change, to compare before and after a request."""
+    owner = world.owner
+    return {
+        "balances": list(
+            LedgerAccount.objects.filter(wallet__user=owner)
+            .order_by("pk")
+            .values_list("currency", "shard", "balance")
+        ),
+        "wallet": list(Wallet.objects.filter(user=owner).values_list("status", "handle")),
+        "requests": list(
+            PaymentRequest.objects.filter(requester__user=owner)
+            .order_by("pk")
+            .values_list("token", "status", "paid_by_id", "amount")
+        ),
+        "challenges": list(
+            StepUpChallenge.objects.filter(user=owner)
+            .order_by("pk")
+            .values_list("token", "verified_at", "used_by_id")
+        ),
+        "totp devices": list(
+            TOTPDevice.objects.filter(user=owner)
+            .order_by("pk")
+            .values_list("pk", "confirmed", "throttling_failure_count")
+        ),
+        "backup codes": list(
+            StaticDevice.objects.filter(user=owner).annotate(n=Count("token_set")).values_list("n")
+        ),
+        "budgets": list(
+            Budget.objects.filter(wallet__user=owner).values_list("category", "amount")
+        ),
+        "security events": SecurityEvent.objects.filter(user=owner).count(),
+        "transactions": Transaction.objects.count(),
+    }
+
+
+# --- what to build for each endpoint ------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """An object of the owner's, as the URL kwargs that name it."""
+
+    kwargs: dict
+    secrets: dict[str, str] = field(default_factory=dict)  # what in it is the owner's alone
+    data: dict | None = None  # the body of a POST
+    headers: dict = field(default_factory=dict)
+
+
+def _ghost(kwargs: dict) -> dict:
+    """The same kwargs naming an object that does not exist."""
+    return {
+        name: 2_000_000_000 if isinstance(value, int) else "nx" + secrets.token_urlsafe(12)
+        for name, value in kwargs.items()
+    }
+
+
+@dataclass(frozen=True)
+class Case:
+    make: Callable[[World], Target]
+    method: str = "GET"
+    owner_status: tuple[int, ...] = (200,)
+    # Whether the owner's request changes owner_state (default: a successful POST does). This
+    # also shows that owner_state would notice a non-owner's write to the same rows.
+    owner_writes: bool | None = None
+    # The owner's response shows one of target.secrets: proof that the leak check can see them.
+    owner_sees_secret: bool = False
+    ghost: Callable[[dict], dict] = _ghost
+    # Answers besides 403/404 a non-owner may get, and why that is no weaker; the answer must
+    # still be the same as for an object that does not exist.
+    other_refusals: tuple[int, ...] = ()
+    other_refusals_reason: str = ""
+
+    def writes(self) -> bool:
+        if self.owner_writes is not None:
+            return self.owner_writes
+        return self.method == "POST" and any(s < 400 for s in self.owner_status)
+
+
+SECRET_NOTE = "矩阵私密备注"
+
+
+def _owner_transfer(world: World) -> Transaction:
+    result = services.transfer_create(
+        sender_user=world.owner,
+        to=world.payee.handle,
+        amount="12.34",
+        currency="CNY",
+        note=f"{SECRET_NOTE}转账",
+        idempotency_key=f"matrix-{secrets.token_hex(6)}",
+    )
+    return result.transaction
+
+
+def _transaction(world: World) -> Target:
+    txn = _owner_transfer(world)
+    return Target({"pk": txn.pk}, {"transfer note": txn.note})
+
+
+def _statement(world: World) -> Target:
+    txn = _owner_transfer(world)
+    now = timezone.localtime()
+    return Target({"year": now.year, "month": now.month}, {"transfer note": txn.note})
+
+
+def _owner_request(world: World, amount="88.00") -> PaymentRequest:
+    return services.payment_request_create(
+        user=world.owner, amount=amount, currency="CNY", note=f"{SECRET_NOTE}收款"
+    )
+
+
+def _request(world: World) -> Target:
+    request = _owner_request(world)
+    return Target({"token": request.token}, {"request note": request.note})
+
+
+def _request_open_to_payers(world: World) -> Target:
+    # The note is written for the payer: it is not the owner's secret on the payer's page.
+    return Target({"token": _owner_request(world).token})
+
+
+def _request_to_pay(world: World) -> Target:
+    request = _owner_request(world, amount="8.00")
+    return Target(
+        {"token": request.token},
+        data={},
+        headers={"Idempotency-Key": f"matrix-{secrets.token_hex(6)}"},
+    )
+
+
+def _merchant(world: World) -> Target:
+    return Target({"merchant_code": MerchantFactory().code})
+
+
+def _step_up_challenge(world: World) -> Target:
+    try:
+        services.transfer_create(
+            sender_user=world.owner,
+            to=world.payee.handle,
+            amount="1500.00",
+            currency="CNY",
+            idempotency_key=f"matrix-{secrets.token_hex(6)}",
+        )
+    except ApplicationError as error:
+        token = error.extra["challenge"]
+    else:  # pragma: no cover - the threshold is below 1500 CNY
+        raise AssertionError("a large transfer did not ask for step-up")
+    # Everyone sends the owner's own valid code (the next period's: the login used this one).
+    return Target({"token": token}, data={"otp": totp_code(world.owner_device, steps_ahead=1)})
+
+
+def _spare_authenticator(world: World) -> Target:
+    device = TOTPDeviceFactory(user=world.owner, name="备用验证器")
+    return Target({"kind": "totp", "pk": device.pk}, data={})
+
+
+def _keep_kind(kwargs: dict) -> dict:
+    return {**kwargs, "pk": 2_000_000_000}
+
+
+# URL name -> how to build the owner's object for it. A new object endpoint needs an entry here
+# (or in EXCLUDED); a public one also needs its reason in EXCEPTIONS.
+FACTORIES: dict[str, Case] = {
+    "wallet:transaction": Case(_transaction, owner_sees_secret=True),
+    "wallet:receipt_pdf": Case(_transaction, owner_sees_secret=True),
+    "wallet:statement_pdf": Case(_statement, owner_sees_secret=True),
+    "wallet:request_detail": Case(_request, owner_sees_secret=True),
+    "wallet:request_cancel": Case(_request, method="POST", owner_status=(302,)),
+    "wallet:request_pay": Case(_request_open_to_payers),
+    "wallet:merchant_pay": Case(_merchant),
+    "wallet:merchant_qr": Case(_merchant),
+    "accounts:second_factor_remove": Case(
+        _spare_authenticator, method="POST", owner_status=(302,), ghost=_keep_kind
+    ),
+    "api:payment-request": Case(_request_open_to_payers),
+    # The owner cannot pay their own request (400 self_transfer); a payer can (see EXCEPTIONS).
+    "api:payment-request-pay": Case(_request_to_pay, method="POST", owner_status=(400,)),
+    "api:step-up-verify": Case(
+        _step_up_challenge,
+        method="POST",
+        other_refusals=(400,),
+        other_refusals_reason=(
+            "a challenge that is not the caller's gets the same 400 step_up_expired as an "
+            "unknown, used or expired one: nothing to tell apart, and nothing is verified"
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class OpenByDesign:
+    reason: str
+    # Whether a customer other than the owner may write through it (pay a request).
+    others_may_write: bool = False
+    # Whether a caller it answers (2xx) must see the owner named, masked.
+    names_owner_masked: bool = False
+    # Whether a visitor who is not logged in is still refused (sent to log in, or 401/403).
+    visitor_refused: bool = True
+
+
+# Endpoints open to other callers by design. They are still checked: no 5xx, nothing of the
+# owner's private data in any answer, and where the owner is named, only masked.
+EXCEPTIONS: dict[str, OpenByDesign] = {
+    "wallet:merchant_pay": OpenByDesign(
+        "a shop's public pay page (what its QR code opens): any logged-in customer may pay a shop"
+    ),
+    "wallet:merchant_qr": OpenByDesign(
+        "a shop's QR code, printed at its counter: public, it only encodes the pay page's URL",
+        visitor_refused=False,
+    ),
+    "wallet:request_pay": OpenByDesign(
+        "a payment request link is meant to be shared: whoever holds it may see and pay it; "
+        "the payer sees only the requester's masked name",
+        names_owner_masked=True,
+    ),
+    "api:payment-request": OpenByDesign(
+        "the API side of a shared payment request link: readable by any logged-in caller "
+        "holding the token, with the requester's name masked",
+        names_owner_masked=True,
+    ),
+    "api:payment-request-pay": OpenByDesign(
+        "paying a shared payment request is the link's purpose: any customer holding it may pay",
+        others_may_write=True,
+        names_owner_masked=True,
+    ),
+    "wallet:statement_pdf": OpenByDesign(
+        "the year and month name no object: each caller gets the statement of their own wallet "
+        "(404 without one), so another customer gets theirs, never the owner's"
+    ),
+}
+
+
+# --- running the matrix -------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    endpoint: str
+    actor: str
+    status: int
+    problems: list[str] = field(default_factory=list)
+
+
+def _send(client: Client, endpoint: Endpoint, case: Case, url: str, target: Target):
+    if case.method == "GET":
+        return client.get(url, headers=target.headers)
+    if endpoint.is_api:
+        return client.post(
+            url,
+            json.dumps(target.data or {}),
+            content_type="application/json",
+            headers=target.headers,
+        )
+    return client.post(url, target.data or {}, headers=target.headers)
+
+
+def response_text(response) -> str:
+    """The text a caller gets: HTML, JSON with its escapes undone, or a PDF's extracted text."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    content_type = response.get("Content-Type", "")
+    if content_type.startswith("application/pdf"):
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+    if content_type.startswith("application/json"):
+        return json.dumps(json.loads(body or b"null"), ensure_ascii=False)
+    return body.decode("utf-8", "replace")
+
+
+def answer(response) -> tuple:
+    """What tells two refusals apart: status, the API's error code, where a redirect goes."""
+    code = None
+    if response.get("Content-Type", "").startswith("application/json") and response.content:
+        payload = json.loads(response.content)
+        code = payload.get("code") if isinstance(payload, dict) else None
+    location = urlsplit(response["Location"]).path if response.has_header("Location") else None
+    return response.status_code, code, location
+
+
+def _is_refusal(endpoint: Endpoint, case: Case, actor: str, response) -> bool:
+    status = response.status_code
+    if status in (403, 404) or status in case.other_refusals:
+        return True
+    if actor != VISITOR:
+        return False
+    if endpoint.is_api:
+        return status == 401
+    login = resolve_url(settings.LOGIN_URL)
+    return status == 302 and response["Location"].startswith(login)
+
+
+def check_endpoint(endpoint: Endpoint, world: World, case: Case | None = None) -> list[Cell]:
+    """Request the owner's object for `endpoint` as every caller; the cells list any problems."""
+    case = case or FACTORIES[endpoint.key]
+    exception = EXCEPTIONS.get(endpoint.key)
+    target = case.make(world)
+    url = reverse(endpoint.key, kwargs=target.kwargs)
+    ghost_url = reverse(endpoint.key, kwargs=case.ghost(target.kwargs))
+    private = {**world.owner_private(), **target.secrets}
+    masked = display_name_masked(world.owner)
+    cells = []
+    for actor in ACTORS:
+        client = world.clients[actor]
+        before = owner_state(world)
+        response = _send(client, endpoint, case, url, target)
+        changed = owner_state(world) != before
+        cell = Cell(endpoint.key, actor, response.status_code)
+        cells.append(cell)
+        problems = cell.problems
+        if response.status_code >= 500:
+            problems.append(f"HTTP {response.status_code}")
+            continue
+        text = response_text(response)
+        if actor == OWNER:
+            if response.status_code not in case.owner_status:
+                problems.append(
+                    f"the owner got {response.status_code}, expected {case.owner_status}"
+                )
+            elif response.status_code == 302 and response["Location"].startswith(
+                (resolve_url(settings.LOGIN_URL), reverse("account_second_factor"))
+            ):
+                problems.append(f"the owner was sent to {response['Location']}")
+            if case.writes() and not changed:
+                problems.append("the owner's write changed nothing that owner_state sees")
+            if case.owner_sees_secret and not any(s in text for s in target.secrets.values()):
+                problems.append("the owner's answer shows none of target.secrets")
+            continue
+        leaks = [label for label, value in private.items() if value and value in text]
+        if leaks:
+            problems.append(f"shows the {', '.join(leaks)}")
+        if changed and not (exception and exception.others_may_write and actor != VISITOR):
+            problems.append(f"{case.method} changed the owner's data")
+        if exception is not None:
+            answered = response.status_code < 300
+            if exception.names_owner_masked and answered and masked not in text:
+                problems.append(f"does not show the owner's masked name {masked}")
+            refused = _is_refusal(endpoint, case, actor, response)
+            if actor == VISITOR and exception.visitor_refused and not refused:
+                problems.append(f"a visitor is not refused: HTTP {response.status_code}")
+            continue
+        if not _is_refusal(endpoint, case, actor, response):
+            problems.append(f"not refused: HTTP {response.status_code}")
+        ghost = _send(client, endpoint, case, ghost_url, target)
+        if answer(ghost) != answer(response):
+            problems.append(
+                f"answers {answer(response)}, but {answer(ghost)} for an object that does not "
+                "exist: a caller can tell the owner's object exists"
+            )
+    return cells
+
+
+def summary(cells: list[Cell]) -> str:
+    endpoints = list(dict.fromkeys(c.endpoint for c in cells))
+    width = max(len(e) for e in endpoints)
+    head = "endpoint".ljust(width) + "".join(f"  {a:>20}" for a in ACTORS)
+    lines = [head]
+    for key in endpoints:
+        row = {c.actor: c for c in cells if c.endpoint == key}
+        marks = "".join(
+            f"  {str(row[a].status) + ('!' if row[a].problems else ''):>20}" for a in ACTORS
+        )
+        lines.append(f"{key.ljust(width)}{marks}")
+    flagged = sum(1 for c in cells if c.problems)
+    lines.append(
+        f"{len(cells)} matrix cells ({len(endpoints)} object endpoints x {len(ACTORS)} callers) "
+        f"checked, {flagged} with problems"
+    )
+    return "\n".join(lines)
