@@ -3,7 +3,7 @@
 from django.contrib.auth import authenticate
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
@@ -27,7 +27,19 @@ class TokenObtainApi(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: TokenResponseSerializer, 400: ErrorSerializer, 403: ErrorSerializer},
+        responses={
+            200: TokenResponseSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="Invalid input, wrong email or password, or a missing or wrong otp.",
+            ),
+            403: OpenApiResponse(
+                ErrorSerializer, description="Locked out after too many failures: `locked_out`."
+            ),
+            429: OpenApiResponse(
+                ErrorSerializer, description="Too many token requests from this address."
+            ),
+        },
     )
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
@@ -71,7 +83,14 @@ class TokenObtainApi(APIView):
 
 
 class MeApi(APIView):
-    @extend_schema(responses={200: MeSerializer})
+    @extend_schema(
+        responses={
+            200: MeSerializer,
+            401: OpenApiResponse(
+                ErrorSerializer, description="No credentials, or a token that is not valid."
+            ),
+        }
+    )
     def get(self, request):
         user = request.user
         return Response(

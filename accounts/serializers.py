@@ -1,11 +1,13 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from config.api_errors import StrictCharField
+
 
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(label=_("Email"))
-    password = serializers.CharField(label=_("Password"), trim_whitespace=False, max_length=256)
-    otp = serializers.CharField(
+    password = StrictCharField(label=_("Password"), trim_whitespace=False, max_length=256)
+    otp = StrictCharField(
         label=_("Verification code"), required=False, allow_blank=True, max_length=16
     )
 

@@ -29,6 +29,19 @@ class ErrorSerializer(serializers.Serializer):
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
+class StrictCharField(serializers.CharField):
+    """A text input that must arrive as a string: DRF's CharField would turn 12 into "12".
+
+    The schema says `string`, so a JSON number is a 400 like any other wrong type. Form and
+    multipart bodies carry only strings, so they are unaffected.
+    """
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def _flatten(detail) -> list[str]:
     if isinstance(detail, list):
         return [str(item) for part in detail for item in _flatten(part)]

@@ -1,12 +1,15 @@
 """Shared fixtures, and the rule for tests that need real services.
 
-Tests marked `postgres`, `redis`, `browser` or `gettext` run when the service is there and are
-skipped otherwise, except when WALLET_REQUIRE_SERVICES=1 (set by .ci/run): then a missing
-service fails the test, so CI can never pass by skipping them.
+Tests marked `postgres`, `redis`, `browser`, `gettext` or `network` run when the service is
+there and are skipped otherwise, except when WALLET_REQUIRE_SERVICES=1 (set by .ci/run): then a
+missing service fails the test, so CI can never pass by skipping them.
 """
 
+import functools
 import os
 import shutil
+import urllib.error
+import urllib.request
 
 import pytest
 from django.core.cache import cache
@@ -18,6 +21,24 @@ REQUIRE_SERVICES = os.environ.get("WALLET_REQUIRE_SERVICES") == "1"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # System gettext programs that `manage.py makemessages` runs.
 GETTEXT_PROGRAMS = ("xgettext", "msguniq", "msgmerge", "msgattrib")
+# `network` tests read PyPI: its front page, and the per-release JSON API that pip-audit reads
+# vulnerabilities from (probed with a release that exists for good).
+PYPI_PROBES = ("https://pypi.org/", "https://pypi.org/pypi/pip/24.0/json")
+NETWORK_TIMEOUT_SECONDS = 5
+
+
+@functools.cache
+def _pypi_unreachable() -> str | None:
+    for url in PYPI_PROBES:
+        request = urllib.request.Request(url, method="HEAD")  # noqa: S310 - fixed https URLs
+        try:
+            with urllib.request.urlopen(request, timeout=NETWORK_TIMEOUT_SECONDS):  # noqa: S310
+                pass
+        except urllib.error.HTTPError as exc:
+            return f"PyPI answered HTTP {exc.code} for {url}"
+        except OSError as exc:  # no route, no DNS, timeout, TLS failure
+            return f"PyPI is not reachable ({url}: {exc})"
+    return None
 
 
 def _missing_service(marker_name: str) -> str | None:
@@ -38,11 +59,13 @@ def _missing_service(marker_name: str) -> str | None:
         missing = [name for name in GETTEXT_PROGRAMS if not shutil.which(name)]
         if missing:
             return f"system gettext is not installed (no {', '.join(missing)})"
+    elif marker_name == "network":
+        return _pypi_unreachable()
     return None
 
 
 def pytest_runtest_setup(item):
-    for name in ("postgres", "redis", "browser", "gettext"):
+    for name in ("postgres", "redis", "browser", "gettext", "network"):
         if item.get_closest_marker(name) is None:
             continue
         reason = _missing_service(name)
