@@ -8,6 +8,7 @@ import pytest
 
 from . import access
 from .access import EXCEPTIONS, EXCLUDED, FACTORIES, exclusion_for, object_endpoints
+from .report import record_summary
 
 
 def _in_matrix():
@@ -62,6 +63,7 @@ def test_only_the_owner_gets_an_object(no_otp_throttle):
         cells += access.check_endpoint(endpoint, world)
     table = access.summary(cells)
     print(f"\n{table}")
+    record_summary("access-matrix", f"{len(cells)} matrix cells checked\n{table}")
     problems = [f"{c.endpoint} as {c.actor}: {p}" for c in cells for p in c.problems]
     assert not problems, f"{len(problems)} access-control problems:\n" + "\n".join(problems)
     assert len(cells) == len(_in_matrix()) * len(access.ACTORS)

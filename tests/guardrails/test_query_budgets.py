@@ -21,6 +21,7 @@ from wallet.models import Biller, Merchant, Wallet
 
 from .access import all_endpoints
 from .crawl import NOT_FOUND_PROBE, start_paths
+from .report import record_summary
 
 FEW, MANY = 10, 100
 
@@ -162,7 +163,9 @@ def test_the_budgets_cover_every_page_and_api_list():
 def test_no_page_or_api_list_costs_more_queries_with_more_rows():
     paths = page_paths() + api_list_paths()
     budgets = measure(paths, FEW, MANY)
-    print(f"\n{table(budgets, FEW, MANY)}\n{len(budgets)} query budgets checked")
+    report = f"{table(budgets, FEW, MANY)}\n{len(budgets)} query budgets checked"
+    print(f"\n{report}")
+    record_summary("query-budgets", report)
     assert not [b for b in budgets if b.status >= 500]
     offenders = [
         f"{b.path}: {b.few} queries with {FEW} rows, {b.many} with {MANY}"
