@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api_errors import ApplicationError, ErrorSerializer
+from config.api_errors import NOT_JSON, ApplicationError, ErrorSerializer
 
 from .lockout import lockout_response
 from .selectors import has_second_factor
@@ -36,6 +36,7 @@ class TokenObtainApi(APIView):
             403: OpenApiResponse(
                 ErrorSerializer, description="Locked out after too many failures: `locked_out`."
             ),
+            415: NOT_JSON,
             429: OpenApiResponse(
                 ErrorSerializer, description="Too many token requests from this address."
             ),

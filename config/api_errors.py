@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -78,3 +79,20 @@ def exception_handler(exc, context):
             **getattr(exc, "extra", {}),
         }
     return response
+
+
+# Every status an endpoint can answer is documented (tests/guardrails/test_api_contract.py
+# fails on any other). The bodies all have the error shape of config/api_errors.py.
+INVALID = OpenApiResponse(ErrorSerializer, description="The input is not valid; see `errors`.")
+NOT_LOGGED_IN = OpenApiResponse(
+    ErrorSerializer, description="No credentials, or a token or session that is not valid."
+)
+NO_CSRF = OpenApiResponse(
+    ErrorSerializer, description="A browser session sent no valid CSRF token (a token needs none)."
+)
+READ_ERRORS = {401: NOT_LOGGED_IN}
+NOT_JSON = OpenApiResponse(
+    ErrorSerializer, description="The body is not JSON (`Content-Type: application/json`)."
+)
+WRITE_ERRORS = {400: INVALID, 401: NOT_LOGGED_IN, 403: NO_CSRF, 415: NOT_JSON}
+NO_SUCH_PAGE = OpenApiResponse(ErrorSerializer, description="No such page.")

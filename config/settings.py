@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.display_preferences",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -215,6 +216,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The API speaks JSON only (DESIGN.md): form bodies would turn "" into "use the default".
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -331,3 +334,17 @@ WALLET_STEP_UP_TTL_SECONDS = env.int("WALLET_STEP_UP_TTL_SECONDS", default=300)
 # Key of the receipts' verification codes (defaults to the secret key).
 RECEIPT_SIGNING_KEY = env.str("RECEIPT_SIGNING_KEY", default="")
 RECEIPT_VERIFY_RATE_PER_MINUTE = env.int("RECEIPT_VERIFY_RATE_PER_MINUTE", default=30)
+
+# --- Notifications -------------------------------------------------------------------
+SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.log"))
+# Outbox rows still pending after this long are dispatched again by the periodic task.
+OUTBOX_REDISPATCH_AFTER_SECONDS = env.int("OUTBOX_REDISPATCH_AFTER_SECONDS", default=30)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+# Periodic tasks, declared here and synced into django-celery-beat (editable in the admin).
+CELERY_BEAT_SCHEDULE = {
+    "redispatch-pending-outbox": {
+        "task": "notifications.redispatch_pending_outbox",
+        "schedule": 60.0,
+    },
+}

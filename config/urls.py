@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import api as accounts_api
 from accounts import views as accounts_views
+from notifications import api as notifications_api
 from wallet import views as wallet_views
 
 from . import views
@@ -23,12 +24,19 @@ api_v1 = [
     path("auth/token/", accounts_api.TokenObtainApi.as_view(), name="auth-token"),
     path("me/", accounts_api.MeApi.as_view(), name="me"),
     path("", include("wallet.urls_api")),
+    path("notifications/", notifications_api.NotificationListApi.as_view(), name="notifications"),
+    path(
+        "notifications/read/",
+        notifications_api.NotificationMarkReadApi.as_view(),
+        name="notifications-read",
+    ),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", wallet_views.dashboard, name="dashboard"),
     path("wallet/", include("wallet.urls")),
+    path("notifications/", include("notifications.urls")),
     path("verify/receipt/", wallet_views.verify_receipt, name="verify_receipt"),
     path("preferences/text-size/", views.text_size, name="text_size"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -14,6 +14,7 @@ import urllib.request
 import pytest
 from django.core.cache import cache
 
+from config.celery import app as celery_app
 from tests.accounts.factories import StaffFactory, TOTPDeviceFactory, UserFactory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -83,6 +84,8 @@ def _test_settings(request, settings):
         # Parallel workers must not share throttle counters in one Redis.
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
         cache.clear()
+        # Tasks run in-process, as in the demo; only `redis` tests use the real broker.
+        celery_app.conf.task_always_eager = True
 
 
 @pytest.fixture(scope="session")

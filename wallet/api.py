@@ -7,7 +7,14 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api_errors import ErrorSerializer
+from config.api_errors import (
+    INVALID,
+    NOT_JSON,
+    NOT_LOGGED_IN,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ErrorSerializer,
+)
 
 from . import selectors, services
 from .forms import HistoryFilterForm
@@ -53,15 +60,6 @@ STEP_UP_HEADER = OpenApiParameter(
 )
 MONEY_HEADERS = [IDEMPOTENCY_HEADER, STEP_UP_HEADER]
 
-# Every status an endpoint can answer is documented (tests/guardrails/test_api_contract.py
-# fails on any other). The bodies all have the error shape of config/api_errors.py.
-INVALID = OpenApiResponse(ErrorSerializer, description="The input is not valid; see `errors`.")
-NOT_LOGGED_IN = OpenApiResponse(
-    ErrorSerializer, description="No credentials, or a token or session that is not valid."
-)
-NO_CSRF = OpenApiResponse(
-    ErrorSerializer, description="A browser session sent no valid CSRF token (a token needs none)."
-)
 STEP_UP = OpenApiResponse(
     StepUpErrorSerializer,
     description=(
@@ -74,9 +72,7 @@ KEY_REUSED = OpenApiResponse(
     ErrorSerializer, description="The Idempotency-Key was already used for a different request."
 )
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such payment request.")
-READ_ERRORS = {401: NOT_LOGGED_IN}
-WRITE_ERRORS = {400: INVALID, 401: NOT_LOGGED_IN, 403: NO_CSRF}
-MONEY_ERRORS = {400: INVALID, 401: NOT_LOGGED_IN, 403: STEP_UP, 409: KEY_REUSED}
+MONEY_ERRORS = {400: INVALID, 401: NOT_LOGGED_IN, 403: STEP_UP, 409: KEY_REUSED, 415: NOT_JSON}
 
 
 def step_up_token(request) -> str | None:

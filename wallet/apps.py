@@ -12,3 +12,7 @@ class WalletConfig(AppConfig):
         from .stepup import passkey_approves_pending_payment
 
         register_passkey_check_handler(passkey_approves_pending_payment)
+
+        from . import alerts
+
+        alerts.connect()

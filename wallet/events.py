@@ -11,20 +11,27 @@ MONEY_MOVED = "wallet.money_moved"
 BUDGET_THRESHOLD = "wallet.budget_threshold"
 
 _subscribers: dict[str, list[Callable]] = defaultdict(list)
+# Called inside the emitting transaction: for subscribers that must write in it (an outbox
+# row), so that the reaction is committed with the change or not at all.
+_in_transaction: dict[str, list[Callable]] = defaultdict(list)
 
 
-def subscribe(event: str, handler: Callable) -> None:
-    if handler not in _subscribers[event]:
-        _subscribers[event].append(handler)
+def subscribe(event: str, handler: Callable, *, in_transaction: bool = False) -> None:
+    registry = _in_transaction if in_transaction else _subscribers
+    if handler not in registry[event]:
+        registry[event].append(handler)
 
 
 def unsubscribe(event: str, handler: Callable) -> None:
-    if handler in _subscribers[event]:
-        _subscribers[event].remove(handler)
+    for registry in (_subscribers, _in_transaction):
+        if handler in registry[event]:
+            registry[event].remove(handler)
 
 
 def emit(event: str, **payload) -> None:
-    """Call each subscriber once the current database transaction has committed."""
+    """Call the in-transaction subscribers now, the others once the transaction commits."""
+    for handler in list(_in_transaction[event]):
+        handler(**payload)
 
     def deliver():
         for handler in list(_subscribers[event]):

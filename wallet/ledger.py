@@ -104,17 +104,20 @@ def post(
         metadata=metadata or {},
         reverses=reverses,
     )
-    Entry.objects.bulk_create(
-        [
+    running = {account_id: locked[account_id].balance for account_id in deltas}
+    entries = []
+    for leg in legs:
+        running[leg.account.pk] += leg.amount
+        entries.append(
             Entry(
                 transaction=txn,
                 account_id=leg.account.pk,
                 amount=leg.amount,
                 currency=leg.account.currency,
+                balance_after=running[leg.account.pk],
             )
-            for leg in legs
-        ]
-    )
+        )
+    Entry.objects.bulk_create(entries)
     for account_id, delta in deltas.items():
         if delta:
             LedgerAccount.objects.filter(pk=account_id).update(balance=F("balance") + delta)

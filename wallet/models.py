@@ -202,6 +202,9 @@ class Entry(models.Model):
     account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
     amount = models.DecimalField(**AMOUNT)
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    # The account's balance right after this entry, known exactly because posting holds the
+    # account's lock: what alerts, receipts and statements show as "balance".
+    balance_after = models.DecimalField(null=True, blank=True, **AMOUNT)
 
     class Meta:
         verbose_name = _("entry")

@@ -1,0 +1,160 @@
+"""Writes of the notifications app: the outbox, the inbox, and deliveries.
+
+The outbox row is written in the transaction of the change that causes it and handed to
+Celery after commit; processing it is idempotent (a locked row that is already done is left
+alone), so a task run twice, or re-dispatched after an outage, does its work once.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ChannelPreference, Delivery, Notification, OutboxMessage
+from .sms import sms_backend
+
+logger = logging.getLogger(__name__)
+
+_handlers: dict = {}
+DEFAULT_CHANNELS = {
+    Notification.Kind.TRANSACTION: {Delivery.Channel.EMAIL},
+    Notification.Kind.SECURITY: {Delivery.Channel.EMAIL, Delivery.Channel.SMS},
+    Notification.Kind.BUDGET: {Delivery.Channel.EMAIL},
+    Notification.Kind.MARKETING: set(),
+}
+
+
+def register_handler(topic: str, handler) -> None:
+    _handlers[topic] = handler
+
+
+# --- outbox ----------------------------------------------------------------------------
+
+
+def outbox_enqueue(*, topic: str, payload: dict, dedupe_key: str) -> OutboxMessage | None:
+    """Queue work for after the current transaction commits; a repeated key is ignored."""
+    message, created = OutboxMessage.objects.get_or_create(
+        dedupe_key=dedupe_key, defaults={"topic": topic, "payload": payload}
+    )
+    if not created:
+        return None
+    transaction.on_commit(lambda: outbox_dispatch(message_id=message.pk))
+    return message
+
+
+def outbox_dispatch(*, message_id: int) -> None:
+    """Hand a row to Celery. If the broker is down, the periodic re-dispatch will catch up."""
+    from .tasks import process_outbox_message
+
+    try:
+        process_outbox_message.delay(message_id)
+    except Exception:  # noqa: BLE001  any broker failure: the row stays pending, nothing is lost
+        logger.warning(
+            "outbox %s: broker unavailable, left for re-dispatch", message_id, exc_info=True
+        )
+
+
+def outbox_process(*, message_id: int) -> bool:
+    """Do one row's work once. Returns whether it did anything.
+
+    A failure is recorded on the row (committed) and then raised, for the task to retry.
+    """
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status != OutboxMessage.Status.PENDING:
+            return False
+        message.attempts += 1
+        try:
+            with transaction.atomic():  # the handler's writes go, or stay, together
+                _handlers[message.topic](**message.payload)
+        except Exception as exc:
+            failure = exc
+            message.last_error = repr(exc)[:2000]
+            if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                message.status = OutboxMessage.Status.FAILED
+            message.save(update_fields=["attempts", "last_error", "status"])
+            logger.warning(
+                "outbox %s (%s) failed, attempt %s: %r",
+                message.pk,
+                message.topic,
+                message.attempts,
+                exc,
+            )
+        else:
+            message.status = OutboxMessage.Status.DONE
+            message.processed_at = timezone.now()
+            message.save(update_fields=["attempts", "status", "processed_at"])
+            logger.info("outbox %s (%s) done", message.pk, message.topic)
+            return True
+    raise failure
+
+
+def outbox_redispatch_pending() -> int:
+    cutoff = timezone.now() - timedelta(seconds=settings.OUTBOX_REDISPATCH_AFTER_SECONDS)
+    ids = list(
+        OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, created_at__lte=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    for message_id in ids:
+        outbox_dispatch(message_id=message_id)
+    return len(ids)
+
+
+# --- inbox and channels ----------------------------------------------------------------
+
+
+def channels_for(user, kind: str) -> set[str]:
+    chosen = set(DEFAULT_CHANNELS[kind])
+    for pref in ChannelPreference.objects.filter(user=user, kind=kind):
+        (chosen.add if pref.enabled else chosen.discard)(pref.channel)
+    if kind in Notification.MANDATORY_KINDS:
+        chosen |= DEFAULT_CHANNELS[kind]
+    return chosen
+
+
+def notify(
+    *, user, kind: str, title: str, body: str, dedupe_key: str, link: str = ""
+) -> Notification:
+    """Put a message in the user's inbox (once per event) and send it on their channels."""
+    notification, _created = Notification.objects.get_or_create(
+        user=user,
+        dedupe_key=dedupe_key,
+        defaults={"kind": kind, "title": title, "body": body, "link": link},
+    )
+    for channel in channels_for(user, kind):
+        _deliver(notification, channel)
+    return notification
+
+
+def _deliver(notification: Notification, channel: str) -> None:
+    if notification.deliveries.filter(channel=channel, status=Delivery.Status.SENT).exists():
+        return  # sent before: a second run sends nothing
+    user = notification.user
+    if channel == Delivery.Channel.EMAIL:
+        send_mail(notification.title, notification.body, None, [user.email])
+        detail = _masked_address(user.email)
+    else:
+        if not user.phone:
+            return
+        sms_backend().send(user.phone, f"{notification.title} {notification.body}")
+        detail = "*" * 4 + user.phone[-4:]
+    # A channel that raises is not logged here: the outbox row keeps the error and is retried.
+    Delivery.objects.create(
+        notification=notification, channel=channel, status=Delivery.Status.SENT, detail=detail
+    )
+
+
+def _masked_address(email: str) -> str:
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def notifications_mark_read(*, user, ids=None) -> int:
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())
