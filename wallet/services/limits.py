@@ -5,6 +5,7 @@ at its mid rate. They are checked inside the posting transaction after the sende
 is locked, so two concurrent payments by one customer cannot both slip under a limit.
 """
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -20,7 +21,7 @@ from config.api_errors import ApplicationError
 from ..models import Entry, FxRate, StepUpChallenge, Transaction, Wallet
 from ..money import quantize
 from ..periods import start_of_today
-from .common import request_fingerprint
+from .common import has_earlier, request_fingerprint
 
 # Movements that count against the limits: money going to someone else.
 OUTGOING_KINDS = (
@@ -185,3 +186,49 @@ def step_up_gate(
     """Before posting: demand a challenge when one is needed and none was sent."""
     if step_up_required(amount, currency) and not token:
         raise step_up_demand(user=user, binding=binding, description=description)
+
+
+@dataclass
+class OutgoingGuard:
+    """Limits and step-up for one payment leaving a wallet, at the three moments they apply:
+    before posting (demand a challenge), inside the posting transaction with the payer's
+    wallet locked (limits, consume the challenge) and after the transaction row exists."""
+
+    user: object
+    key: str
+    step_up: str | None
+    kind: str
+    payee: str
+    amount: Decimal
+    currency: str
+    description: str
+    challenge: StepUpChallenge | None = field(default=None, init=False)
+
+    @property
+    def binding(self) -> str:
+        return step_up_binding(
+            kind=self.kind, payee=self.payee, amount=self.amount, currency=self.currency
+        )
+
+    def before_posting(self) -> None:
+        if not has_earlier(user=self.user, key=self.key):  # a replay needs no new approval
+            step_up_gate(
+                user=self.user,
+                token=self.step_up,
+                binding=self.binding,
+                amount=self.amount,
+                currency=self.currency,
+                description=self.description,
+            )
+
+    def inside_posting(self, *, wallet: Wallet) -> None:
+        limits_check(user=self.user, wallet=wallet, amount=self.amount, currency=self.currency)
+        if step_up_required(self.amount, self.currency):
+            self.challenge = step_up_consume(
+                user=self.user, token=self.step_up, binding=self.binding
+            )
+
+    def after_posting(self, transaction: Transaction) -> None:
+        if self.challenge is not None:
+            self.challenge.used_by = transaction
+            self.challenge.save(update_fields=["used_by"])

@@ -22,7 +22,6 @@ from ..money import parse_amount, parse_currency
 from . import budgets, limits
 from .common import (
     MovementResult,
-    has_earlier,
     idempotency_key_clean,
     idempotent,
     note_clean,
@@ -114,18 +113,17 @@ def payment_create(
         extra=extra,
     )
     fingerprint = request.fingerprint()
-    binding = limits.step_up_binding(
-        kind=kind, payee=request.merchant.code, amount=request.amount, currency=request.currency
+    guard = limits.OutgoingGuard(
+        user=payer_user,
+        key=key,
+        step_up=step_up,
+        kind=kind,
+        payee=request.merchant.code,
+        amount=request.amount,
+        currency=request.currency,
+        description=f"{kind} {request.amount} {request.currency} to {request.merchant.name}",
     )
-    if not has_earlier(user=payer_user, key=key):
-        limits.step_up_gate(
-            user=payer_user,
-            token=step_up,
-            binding=binding,
-            amount=request.amount,
-            currency=request.currency,
-            description=f"{kind} {request.amount} {request.currency} to {request.merchant.name}",
-        )
+    guard.before_posting()
     source = wallet_account_ensure(wallet=request.payer, currency=request.currency)
     shards = merchant_accounts_ensure(merchant=request.merchant, currency=request.currency)
     target = secrets.choice(shards)
@@ -134,14 +132,7 @@ def payment_create(
     def post() -> Transaction:
         payer = Wallet.objects.select_for_update().get(pk=request.payer.pk)
         refuse_unless_active(payer, field="wallet", own=True)
-        limits.limits_check(
-            user=payer_user, wallet=payer, amount=request.amount, currency=request.currency
-        )
-        challenge = (
-            limits.step_up_consume(user=payer_user, token=step_up, binding=binding)
-            if limits.step_up_required(request.amount, request.currency)
-            else None
-        )
+        guard.inside_posting(wallet=payer)
         txn = ledger.post(
             kind=kind,
             legs=[ledger.Leg(source, -request.amount), ledger.Leg(target, request.amount)],
@@ -159,9 +150,7 @@ def payment_create(
                 **request.extra,
             },
         )
-        if challenge is not None:
-            challenge.used_by = txn
-            challenge.save(update_fields=["used_by"])
+        guard.after_posting(txn)
         budgets.budget_alerts_record(wallet=payer, category=request.merchant.category)
         events.emit(events.MONEY_MOVED, transaction_id=txn.pk)
         return txn

@@ -89,25 +89,23 @@ def payment_request_pay(
     amount = parse_amount(amount, request.currency)
     payer = wallet_get_or_create(user=payer_user)
     fingerprint = request_fingerprint({"kind": "request", "token": token, "amount": str(amount)})
-    binding = limits.step_up_binding(
-        kind="request", payee=token, amount=amount, currency=request.currency
+    guard = limits.OutgoingGuard(
+        user=payer_user,
+        key=key,
+        step_up=step_up,
+        kind="request",
+        payee=token,
+        amount=amount,
+        currency=request.currency,
+        description=f"request {amount} {request.currency}",
     )
-    if not has_earlier(
-        user=payer_user, key=key
-    ):  # a replay answers even though the request is now paid
+    if not has_earlier(user=payer_user, key=key):  # a replay answers though the request is paid
         refuse_unless_active(payer, field="wallet", own=True)
         if payer.pk == request.requester_id:
             message = _("You cannot pay your own request.")
             raise ApplicationError(message, code="self_transfer")
         _refuse_unless_payable(request)
-        limits.step_up_gate(
-            user=payer_user,
-            token=step_up,
-            binding=binding,
-            amount=amount,
-            currency=request.currency,
-            description=f"request {amount} {request.currency}",
-        )
+    guard.before_posting()
     source = wallet_account_ensure(wallet=payer, currency=request.currency)
     target = wallet_account_ensure(wallet=request.requester, currency=request.currency)
 
@@ -119,14 +117,7 @@ def payment_request_pay(
         refuse_unless_active(requester, field="to", own=False)
         locked_payer = Wallet.objects.select_for_update().get(pk=payer.pk)
         refuse_unless_active(locked_payer, field="wallet", own=True)
-        limits.limits_check(
-            user=payer_user, wallet=locked_payer, amount=amount, currency=locked.currency
-        )
-        challenge = (
-            limits.step_up_consume(user=payer_user, token=step_up, binding=binding)
-            if limits.step_up_required(amount, locked.currency)
-            else None
-        )
+        guard.inside_posting(wallet=locked_payer)
         txn = ledger.post(
             kind=Transaction.Kind.TRANSFER,
             legs=[ledger.Leg(source, -amount), ledger.Leg(target, amount)],
@@ -142,9 +133,7 @@ def payment_request_pay(
                 "payment_request": locked.token,
             },
         )
-        if challenge is not None:
-            challenge.used_by = txn
-            challenge.save(update_fields=["used_by"])
+        guard.after_posting(txn)
         locked.status = PaymentRequest.Status.PAID
         locked.paid_by = txn
         locked.save(update_fields=["status", "paid_by"])

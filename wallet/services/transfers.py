@@ -18,7 +18,6 @@ from ..money import parse_amount, parse_currency
 from . import limits
 from .common import (
     MovementResult,
-    has_earlier,
     idempotency_key_clean,
     idempotent,
     note_clean,
@@ -114,21 +113,17 @@ def transfer_create(
         sender_user=sender_user, to=to, amount=amount, currency=currency, note=note
     )
     fingerprint = request.fingerprint()
-    binding = limits.step_up_binding(
+    guard = limits.OutgoingGuard(
+        user=sender_user,
+        key=key,
+        step_up=step_up,
         kind="transfer",
         payee=request.recipient.handle,
         amount=request.amount,
         currency=request.currency,
+        description=f"transfer {request.amount} {request.currency} to {request.recipient_masked}",
     )
-    if not has_earlier(user=sender_user, key=key):
-        limits.step_up_gate(
-            user=sender_user,
-            token=step_up,
-            binding=binding,
-            amount=request.amount,
-            currency=request.currency,
-            description=f"transfer {request.amount} {request.currency} to {request.recipient_masked}",
-        )
+    guard.before_posting()
     # Accounts exist before the posting, so concurrent first transfers never race to create one.
     source = wallet_account_ensure(wallet=request.sender, currency=request.currency)
     target = wallet_account_ensure(wallet=request.recipient, currency=request.currency)
@@ -136,17 +131,7 @@ def transfer_create(
     @transaction.atomic(durable=True)
     def post() -> Transaction:
         _wallets_still_active(request)
-        limits.limits_check(
-            user=sender_user,
-            wallet=request.sender,
-            amount=request.amount,
-            currency=request.currency,
-        )
-        challenge = (
-            limits.step_up_consume(user=sender_user, token=step_up, binding=binding)
-            if limits.step_up_required(request.amount, request.currency)
-            else None
-        )
+        guard.inside_posting(wallet=request.sender)
         txn = ledger.post(
             kind=Transaction.Kind.TRANSFER,
             legs=[ledger.Leg(source, -request.amount), ledger.Leg(target, request.amount)],
@@ -161,9 +146,7 @@ def transfer_create(
                 "to_name": request.recipient_masked,
             },
         )
-        if challenge is not None:
-            challenge.used_by = txn
-            challenge.save(update_fields=["used_by"])
+        guard.after_posting(txn)
         events.emit(events.MONEY_MOVED, transaction_id=txn.pk)
         return txn
 
