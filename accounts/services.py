@@ -7,17 +7,22 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.qr import qr_svg
+from notifications.models import Notification
+from notifications.services import notify, outbox_enqueue
 
 from .models import KnownDevice, SecurityEvent, User
 from .selectors import primary_second_factors
 
 BACKUP_DEVICE_NAME = "backup"
+NEW_DEVICE_ALERT = "accounts.new_device_login"
 
 
 def _hash_device_token(token: str) -> str:
@@ -56,13 +61,36 @@ def device_login_record(
     KnownDevice.objects.create(
         user=user, token_hash=_hash_device_token(device_token), user_agent=user_agent[:300]
     )
-    security_event_record(
+    event = security_event_record(
         user=user,
         kind=SecurityEvent.Kind.NEW_DEVICE_LOGIN,
         ip_address=ip_address,
         user_agent=user_agent,
     )
+    outbox_enqueue(
+        topic=NEW_DEVICE_ALERT,
+        payload={"security_event_id": event.pk},
+        dedupe_key=f"security-event:{event.pk}",
+    )
     return device_token, True
+
+
+def new_device_alert_send(*, security_event_id: int) -> None:
+    """Tell the customer (inbox, email and SMS: security alerts cannot be switched off)."""
+    event = SecurityEvent.objects.select_related("user").get(pk=security_event_id)
+    when = timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M")
+    notify(
+        user=event.user,
+        kind=Notification.Kind.SECURITY,
+        title=_("New login to your wallet"),
+        body=_(
+            "Someone logged in to your wallet from a device we had not seen before (%(device)s, "
+            "%(time)s). If it was not you, change your password now and contact us."
+        )
+        % {"device": event.user_agent[:80] or _("unknown device"), "time": when},
+        dedupe_key=f"security-event:{event.pk}",
+        link=reverse("accounts:security"),
+    )
 
 
 def totp_device_start(*, user: User) -> TOTPDevice:

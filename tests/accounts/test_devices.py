@@ -45,3 +45,28 @@ def test_the_app_identifies_its_device_with_a_header(user):
     assert _new_device_events(user).count() == 1
     APIClient(HTTP_X_DEVICE_ID="another-phone").post("/api/v1/auth/token/", body, format="json")
     assert _new_device_events(user).count() == 2
+
+
+def test_a_new_device_login_is_told_to_the_customer_on_every_channel(
+    client, user, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from notifications.models import ChannelPreference, Notification
+
+    user.phone = "+8613800138000"
+    user.save()
+    # Security alerts cannot be switched off, whatever the preferences say.
+    ChannelPreference.objects.create(user=user, kind="security", channel="email", enabled=False)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    alert = Notification.objects.get(user=user, kind="security")
+    assert alert.deliveries.filter(channel="email", status="sent").exists()
+    assert alert.deliveries.filter(channel="sms", status="sent").exists()
+    assert [m.to for m in mail.outbox] == [[user.email]]
+
+    client.post(reverse("account_logout"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert Notification.objects.filter(user=user, kind="security").count() == 1  # known device now
