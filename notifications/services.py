@@ -116,6 +116,20 @@ def channels_for(user, kind: str) -> set[str]:
     return chosen
 
 
+# Kinds a customer chooses channels for here (security is mandatory; marketing comes with consent).
+CONFIGURABLE_KINDS = (Notification.Kind.TRANSACTION, Notification.Kind.BUDGET)
+
+
+def channel_preferences_set(*, user, choices: dict[tuple[str, str], bool]) -> None:
+    """Save the customer's channel choices: {(kind, channel): enabled}."""
+    for (kind, channel), enabled in choices.items():
+        if kind not in CONFIGURABLE_KINDS or channel not in Delivery.Channel.values:
+            raise ValueError(f"not a configurable preference: {kind}/{channel}")
+        ChannelPreference.objects.update_or_create(
+            user=user, kind=kind, channel=channel, defaults={"enabled": enabled}
+        )
+
+
 def notify(
     *, user, kind: str, title: str, body: str, dedupe_key: str, link: str = ""
 ) -> Notification:

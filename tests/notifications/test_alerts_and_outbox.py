@@ -201,3 +201,15 @@ def test_balance_after_is_recorded_on_every_entry(pair):
         for e in result.transaction.entries.select_related("account")
     }
     assert balances == {sender.pk: Decimal("87.50"), recipient.pk: Decimal("12.50")}
+
+
+def test_the_preferences_page_switches_channels_but_not_security(client, user):
+    client.force_login(user)
+    page = client.get(reverse("notifications:preferences"))
+    assert "transaction__email" in page.context["form"].fields
+    assert "security__email" not in page.context["form"].fields
+    response = client.post(reverse("notifications:preferences"), {"transaction__sms": "on"})
+    assert response.status_code == 302
+    assert services.channels_for(user, "transaction") == {"sms"}
+    assert services.channels_for(user, "budget") == set()
+    assert services.channels_for(user, "security") == {"email", "sms"}
