@@ -88,6 +88,14 @@ def with_step_up(request, otp: str, approved: str, attempt):
     return attempt(token)
 
 
+def show_result(request, result, *, replayed: str, done: str):
+    """After a money action: its receipt, saying whether this request repeated an earlier one."""
+    (messages.info if result.replayed else messages.success)(
+        request, replayed if result.replayed else done
+    )
+    return redirect("wallet:transaction", pk=result.transaction.pk)
+
+
 def confirm_again_with_code(request, template: str, form, error: ApplicationError, context: dict):
     """Show the confirmation again, now asking for a code or a passkey (with what went wrong)."""
     challenge = error.extra.get("challenge", "")
@@ -191,11 +199,12 @@ def transfer_confirm(request):
         form.is_valid()
         form_errors_from(form, error)
         return render(request, "wallet/transfer.html", {"form": form}, status=400)
-    if result.replayed:
-        messages.info(request, _("This transfer was already made; it was not sent twice."))
-    else:
-        messages.success(request, _("Money sent."))
-    return redirect("wallet:transaction", pk=result.transaction.pk)
+    return show_result(
+        request,
+        result,
+        replayed=_("This transfer was already made; it was not sent twice."),
+        done=_("Money sent."),
+    )
 
 
 @login_required
@@ -275,11 +284,12 @@ def pay_confirm(request):
         form.is_valid()
         form_errors_from(form, error)
         return render(request, "wallet/pay.html", {"form": form, "merchant": None}, status=400)
-    if result.replayed:
-        messages.info(request, _("This payment was already made; it was not charged twice."))
-    else:
-        messages.success(request, _("Paid."))
-    return redirect("wallet:transaction", pk=result.transaction.pk)
+    return show_result(
+        request,
+        result,
+        replayed=_("This payment was already made; it was not charged twice."),
+        done=_("Paid."),
+    )
 
 
 def _merchant_or_404(code: str):
@@ -475,11 +485,12 @@ def bill_confirm(request):
             )
         messages.error(request, str(error.detail))
         return redirect("wallet:bills")
-    if result.replayed:
-        messages.info(request, _("This bill was already paid; it was not charged twice."))
-    else:
-        messages.success(request, _("Bill paid."))
-    return redirect("wallet:transaction", pk=result.transaction.pk)
+    return show_result(
+        request,
+        result,
+        replayed=_("This bill was already paid; it was not charged twice."),
+        done=_("Bill paid."),
+    )
 
 
 @login_required
