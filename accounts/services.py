@@ -84,10 +84,10 @@ def new_device_alert_send(*, security_event_id: int) -> None:
         kind=Notification.Kind.SECURITY,
         title=_("New login to your wallet"),
         body=_(
-            "Someone logged in to your wallet from a device we had not seen before (%(device)s, "
-            "%(time)s). If it was not you, change your password now and contact us."
+            "Someone logged in to your wallet from a device we had not seen before "
+            "(%(time)s, address %(ip)s). If it was not you, change your password now and contact us."
         )
-        % {"device": event.user_agent[:80] or _("unknown device"), "time": when},
+        % {"time": when, "ip": event.ip_address or "-"},
         dedupe_key=f"security-event:{event.pk}",
         link=reverse("accounts:security"),
     )
