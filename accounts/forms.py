@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .consent import consents_record
+from .models import Consent
 from .services import second_factor_check, totp_device_confirm
 
 
@@ -49,3 +51,34 @@ class TOTPConfirmForm(forms.Form):
                 _("That code does not match. Check the time on your phone and try again.")
             )
         return token
+
+
+class SignupConsentForm(forms.Form):
+    """Added to allauth's sign-up form (ACCOUNT_SIGNUP_FORM_CLASS): terms and privacy must be
+    accepted; offers by email or SMS only if ticked (they start unticked)."""
+
+    accept_terms = forms.BooleanField(
+        label=_("I accept the terms of service and the privacy notice"),
+        required=True,
+        error_messages={
+            "required": _("You need to accept the terms and the privacy notice to open a wallet.")
+        },
+    )
+    marketing_email = forms.BooleanField(label=_("Send me offers by email"), required=False)
+    marketing_sms = forms.BooleanField(label=_("Send me offers by SMS"), required=False)
+
+    def signup(self, request, user):
+        consents_record(
+            user=user,
+            choices={
+                Consent.Kind.TERMS: True,
+                Consent.Kind.PRIVACY: True,
+                Consent.Kind.MARKETING_EMAIL: self.cleaned_data["marketing_email"],
+                Consent.Kind.MARKETING_SMS: self.cleaned_data["marketing_sms"],
+            },
+        )
+
+
+class MarketingConsentForm(forms.Form):
+    marketing_email = forms.BooleanField(label=_("Send me offers by email"), required=False)
+    marketing_sms = forms.BooleanField(label=_("Send me offers by SMS"), required=False)

@@ -128,3 +128,31 @@ class SecurityEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.user}"
+
+
+class Consent(models.Model):
+    """One acceptance or withdrawal, with the version it was about. Append-only: the latest
+    row per kind is the customer's current choice, and the history is the bank's proof."""
+
+    class Kind(models.TextChoices):
+        TERMS = "terms", _("Terms of service")
+        PRIVACY = "privacy", _("Privacy notice")
+        MARKETING_EMAIL = "marketing_email", _("Offers by email")
+        MARKETING_SMS = "marketing_sms", _("Offers by SMS")
+
+    MARKETING_KINDS = (Kind.MARKETING_EMAIL, Kind.MARKETING_SMS)
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    version = models.CharField(max_length=20)
+    granted = models.BooleanField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "kind", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.user} {self.kind} {self.version} {self.granted}"

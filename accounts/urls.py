@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("security/", views.security, name="security"),
+    path("privacy/", views.privacy, name="privacy"),
     path("security/authenticator/", views.totp_setup, name="totp_setup"),
     path("security/backup-codes/", views.backup_codes_regenerate, name="backup_codes"),
     path(

@@ -3,6 +3,7 @@
 # allauth.account.stages must not be the first allauth module imported (a circular import).
 from allauth.account.internal import flows  # noqa: F401, I001
 from allauth.account.stages import LoginStageController
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -18,7 +19,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from . import services
-from .forms import SecondFactorForm, TOTPConfirmForm
+from .consent import consents_record, current_consents
+from .forms import MarketingConsentForm, SecondFactorForm, TOTPConfirmForm
+from .models import Consent
 from .selectors import backup_codes_left, has_second_factor
 from .stages import SecondFactorStage
 
@@ -135,3 +138,35 @@ def second_factor_remove(request, kind: str, pk: int):
     services.second_factor_remove(user=request.user, device=device)
     messages.success(request, _("The second factor was removed."))
     return redirect("accounts:security")
+
+
+@login_required
+def privacy(request):
+    """What the customer agreed to and when, and their choice of offers (changeable any time)."""
+    current = current_consents(request.user)
+    form = MarketingConsentForm(
+        request.POST if request.method == "POST" else None,  # all unticked is an empty POST
+        initial={
+            "marketing_email": current.get(Consent.Kind.MARKETING_EMAIL, False),
+            "marketing_sms": current.get(Consent.Kind.MARKETING_SMS, False),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        consents_record(
+            user=request.user,
+            choices={
+                Consent.Kind.MARKETING_EMAIL: form.cleaned_data["marketing_email"],
+                Consent.Kind.MARKETING_SMS: form.cleaned_data["marketing_sms"],
+            },
+        )
+        messages.success(request, _("Your choices are saved."))
+        return redirect("accounts:privacy")
+    history = Consent.objects.filter(user=request.user).order_by("-created_at", "-id")[:50]
+    return render(request, "account/privacy.html", {"form": form, "history": history})
+
+
+def legal(request, document: str):
+    if document not in ("terms", "privacy"):
+        raise Http404
+    version = settings.TERMS_VERSION if document == "terms" else settings.PRIVACY_VERSION
+    return render(request, f"legal/{document}.html", {"version": version})

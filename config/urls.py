@@ -37,6 +37,7 @@ urlpatterns = [
     path("dashboard/", wallet_views.dashboard, name="dashboard"),
     path("wallet/", include("wallet.urls")),
     path("notifications/", include("notifications.urls")),
+    path("legal/<slug:document>/", accounts_views.legal, name="legal"),
     path("verify/receipt/", wallet_views.verify_receipt, name="verify_receipt"),
     path("preferences/text-size/", views.text_size, name="text_size"),
     path("i18n/", include("django.conf.urls.i18n")),

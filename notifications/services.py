@@ -31,6 +31,15 @@ def register_handler(topic: str, handler) -> None:
     _handlers[topic] = handler
 
 
+# Apps above this one decide some channels: accounts knows who consented to offers, per channel.
+_channel_deciders: dict[str, object] = {}
+
+
+def register_channel_decider(kind: str, decider) -> None:
+    """`decider(user) -> set of channels` replaces defaults and preferences for `kind`."""
+    _channel_deciders[kind] = decider
+
+
 # --- outbox ----------------------------------------------------------------------------
 
 
@@ -108,6 +117,8 @@ def outbox_redispatch_pending() -> int:
 
 
 def channels_for(user, kind: str) -> set[str]:
+    if kind in _channel_deciders:
+        return set(_channel_deciders[kind](user))
     chosen = set(DEFAULT_CHANNELS[kind])
     for pref in ChannelPreference.objects.filter(user=user, kind=kind):
         (chosen.add if pref.enabled else chosen.discard)(pref.channel)
@@ -132,14 +143,20 @@ def channel_preferences_set(*, user, choices: dict[tuple[str, str], bool]) -> No
 
 def notify(
     *, user, kind: str, title: str, body: str, dedupe_key: str, link: str = ""
-) -> Notification:
-    """Put a message in the user's inbox (once per event) and send it on their channels."""
+) -> Notification | None:
+    """Put a message in the user's inbox (once per event) and send it on their channels.
+
+    Marketing reaches nobody who has not consented: not even their inbox.
+    """
+    channels = channels_for(user, kind)
+    if kind == Notification.Kind.MARKETING and not channels:
+        return None
     notification, _created = Notification.objects.get_or_create(
         user=user,
         dedupe_key=dedupe_key,
         defaults={"kind": kind, "title": title, "body": body, "link": link},
     )
-    for channel in channels_for(user, kind):
+    for channel in channels:
         _deliver(notification, channel)
     return notification
 

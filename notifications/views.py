@@ -19,7 +19,10 @@ def inbox(request):
 
 @login_required
 def preferences(request):
-    form = ChannelPreferencesForm(request.POST or None, user=request.user)
+    # Everything unticked posts nothing but the CSRF token: still a submitted form.
+    form = ChannelPreferencesForm(
+        request.POST if request.method == "POST" else None, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         services.channel_preferences_set(user=request.user, choices=form.choices())
         messages.success(request, _("Your notification settings are saved."))

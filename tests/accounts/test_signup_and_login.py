@@ -25,7 +25,12 @@ def _confirmation_link(message) -> str:
 def test_sign_up_needs_the_emailed_link_before_the_wallet_opens(client):
     response = client.post(
         reverse("account_signup"),
-        {"email": "Mei.Lin@Example.com", "password1": PASSWORD, "password2": PASSWORD},
+        {
+            "email": "Mei.Lin@Example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "accept_terms": "on",
+        },
     )
     assert response.status_code == 302
     assert response.url == reverse("account_email_verification_sent")

@@ -31,6 +31,7 @@ def test_sign_up_switch_language_enrol_totp_and_log_in_with_it(page, live_server
     page.fill("#id_email", "xiao.ming@example.com")
     page.fill("#id_password1", PASSWORD)
     page.fill("#id_password2", PASSWORD)
+    page.check("#id_accept_terms")
     page.click("main form button[type=submit]")
     expect(page).to_have_url(re.compile(r"/accounts/confirm-email/$"))
 

@@ -213,3 +213,10 @@ def test_the_preferences_page_switches_channels_but_not_security(client, user):
     assert services.channels_for(user, "transaction") == {"sms"}
     assert services.channels_for(user, "budget") == set()
     assert services.channels_for(user, "security") == {"email", "sms"}
+
+
+def test_unticking_every_channel_is_saved_too(client, user):
+    client.force_login(user)
+    assert client.post(reverse("notifications:preferences"), {}).status_code == 302
+    assert services.channels_for(user, "transaction") == set()
+    assert services.channels_for(user, "budget") == set()
