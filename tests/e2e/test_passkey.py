@@ -32,6 +32,12 @@ def _add_virtual_authenticator(page):
     )
 
 
+def _click_passkey(page, selector: str) -> None:
+    """Tap a passkey button once its script and translation catalog have both loaded."""
+    page.wait_for_function("typeof window.gettext === 'function'")
+    page.click(selector)
+
+
 def _log_in_with_password(page, base, email):
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_login", email)
@@ -48,7 +54,7 @@ def test_register_a_passkey_then_use_it_to_finish_logging_in(page, live_server, 
     _log_in_with_password(page, base, user.email)
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
     page.goto(f"{base}/accounts/security/")
-    page.click("#passkey-register-button")
+    _click_passkey(page, "#passkey-register-button")
     expect(page.locator(".plain-list li")).to_have_count(1, timeout=15_000)
     assert SecurityEvent.objects.filter(
         user=user, kind=SecurityEvent.Kind.SECOND_FACTOR_ADDED, detail__method="passkey"
@@ -57,13 +63,13 @@ def test_register_a_passkey_then_use_it_to_finish_logging_in(page, live_server, 
     page.click("header form[action='/accounts/logout/'] button")
     _log_in_with_password(page, base, user.email)
     expect(page).to_have_url(re.compile(r"/accounts/2fa/$"))
-    page.click("#passkey-verification-button")
+    _click_passkey(page, "#passkey-verification-button")
     expect(page).to_have_url(re.compile(r"/dashboard/$"), timeout=15_000)
 
     # Without a password at all: the passkey alone logs in from the login page.
     page.click("header form[action='/accounts/logout/'] button")
     page.goto(f"{base}/accounts/login/")
-    page.click("#passkey-verification-button")
+    _click_passkey(page, "#passkey-verification-button")
     expect(page).to_have_url(re.compile(r"/dashboard/$"), timeout=15_000)
 
 
@@ -78,7 +84,7 @@ def test_a_passkey_approves_a_large_transfer_on_the_confirm_page(page, live_serv
     _add_virtual_authenticator(page)
     _log_in_with_password(page, base, wallet.user.email)
     page.goto(f"{base}/accounts/security/")
-    page.click("#passkey-register-button")
+    _click_passkey(page, "#passkey-register-button")
     expect(page.locator(".plain-list li")).to_have_count(1, timeout=15_000)
 
     page.goto(f"{base}/wallet/transfer/")
@@ -90,7 +96,7 @@ def test_a_passkey_approves_a_large_transfer_on_the_confirm_page(page, live_serv
     expect(page.locator("#passkey-verification-button")).to_be_visible()
     assert balance(wallet) == Decimal("5000.00")
 
-    page.click("#passkey-verification-button")
+    _click_passkey(page, "#passkey-verification-button")
     expect(page).to_have_url(re.compile(r"/wallet/transactions/\d+/$"), timeout=15_000)
     assert balance(wallet) == Decimal("3500.00")
     assert StepUpChallenge.objects.filter(user=wallet.user, used_by__isnull=False).count() == 1
