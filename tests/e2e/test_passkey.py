@@ -34,7 +34,11 @@ def _add_virtual_authenticator(page):
 
 def _click_passkey(page, selector: str) -> None:
     """Tap a passkey button once its script and translation catalog have both loaded."""
-    page.wait_for_function("typeof window.gettext === 'function'")
+    # Polled from here: the page's CSP forbids the eval that wait_for_function would need.
+    for _ in range(100):
+        if page.evaluate("typeof window.gettext") == "function":
+            break
+        page.wait_for_timeout(100)
     page.click(selector)
 
 
