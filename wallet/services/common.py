@@ -70,11 +70,6 @@ def idempotency_key_clean(key) -> str:
     return key
 
 
-def has_earlier(*, user, key: str) -> bool:
-    """A request with this key already went through: a replay, which needs no new checks."""
-    return Transaction.objects.filter(initiated_by=user, idempotency_key=key).exists()
-
-
 def earlier_result(*, user, key: str, fingerprint: str) -> Transaction | None:
     """The transaction an earlier request with this key made, if the request was the same."""
     earlier = Transaction.objects.filter(initiated_by=user, idempotency_key=key).first()
@@ -93,10 +88,14 @@ class MovementResult:
     replayed: bool
 
 
-def idempotent(*, user, key: str, fingerprint: str, post) -> MovementResult:
+def idempotent(*, user, key: str, fingerprint: str, post, before=None) -> MovementResult:
+    """The earlier result for this key, or `before()` (checks a replay does not need again,
+    such as step-up) and then `post()`."""
     earlier = earlier_result(user=user, key=key, fingerprint=fingerprint)
     if earlier is not None:
         return MovementResult(earlier, replayed=True)
+    if before is not None:
+        before()
     try:
         return MovementResult(post(), replayed=False)
     except IntegrityError:

@@ -21,7 +21,7 @@ from config.api_errors import ApplicationError
 from ..models import Entry, FxRate, StepUpChallenge, Transaction, Wallet
 from ..money import quantize
 from ..periods import start_of_today
-from .common import has_earlier, request_fingerprint
+from .common import request_fingerprint
 
 # Movements that count against the limits: money going to someone else.
 OUTGOING_KINDS = (
@@ -211,15 +211,15 @@ class OutgoingGuard:
         )
 
     def before_posting(self) -> None:
-        if not has_earlier(user=self.user, key=self.key):  # a replay needs no new approval
-            step_up_gate(
-                user=self.user,
-                token=self.step_up,
-                binding=self.binding,
-                amount=self.amount,
-                currency=self.currency,
-                description=self.description,
-            )
+        """Run for a new request only (a replay needs no new approval): see `idempotent`."""
+        step_up_gate(
+            user=self.user,
+            token=self.step_up,
+            binding=self.binding,
+            amount=self.amount,
+            currency=self.currency,
+            description=self.description,
+        )
 
     def inside_posting(self, *, wallet: Wallet) -> None:
         limits_check(user=self.user, wallet=wallet, amount=self.amount, currency=self.currency)

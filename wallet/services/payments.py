@@ -123,7 +123,6 @@ def payment_create(
         currency=request.currency,
         description=f"{kind} {request.amount} {request.currency} to {request.merchant.name}",
     )
-    guard.before_posting()
     source = wallet_account_ensure(wallet=request.payer, currency=request.currency)
     shards = merchant_accounts_ensure(merchant=request.merchant, currency=request.currency)
     target = secrets.choice(shards)
@@ -155,4 +154,6 @@ def payment_create(
         events.emit(events.MONEY_MOVED, transaction_id=txn.pk)
         return txn
 
-    return idempotent(user=payer_user, key=key, fingerprint=fingerprint, post=post)
+    return idempotent(
+        user=payer_user, key=key, fingerprint=fingerprint, post=post, before=guard.before_posting
+    )

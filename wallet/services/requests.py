@@ -16,7 +16,6 @@ from ..money import parse_amount, parse_currency
 from . import limits
 from .common import (
     MovementResult,
-    has_earlier,
     idempotency_key_clean,
     idempotent,
     note_clean,
@@ -99,13 +98,16 @@ def payment_request_pay(
         currency=request.currency,
         description=f"request {amount} {request.currency}",
     )
-    if not has_earlier(user=payer_user, key=key):  # a replay answers though the request is paid
+
+    def before() -> None:
+        # Only for a new payment: a replay answers even though the request is now paid.
         refuse_unless_active(payer, field="wallet", own=True)
         if payer.pk == request.requester_id:
             message = _("You cannot pay your own request.")
             raise ApplicationError(message, code="self_transfer")
         _refuse_unless_payable(request)
-    guard.before_posting()
+        guard.before_posting()
+
     source = wallet_account_ensure(wallet=payer, currency=request.currency)
     target = wallet_account_ensure(wallet=request.requester, currency=request.currency)
 
@@ -140,4 +142,4 @@ def payment_request_pay(
         events.emit(events.MONEY_MOVED, transaction_id=txn.pk)
         return txn
 
-    return idempotent(user=payer_user, key=key, fingerprint=fingerprint, post=post)
+    return idempotent(user=payer_user, key=key, fingerprint=fingerprint, post=post, before=before)

@@ -123,7 +123,6 @@ def transfer_create(
         currency=request.currency,
         description=f"transfer {request.amount} {request.currency} to {request.recipient_masked}",
     )
-    guard.before_posting()
     # Accounts exist before the posting, so concurrent first transfers never race to create one.
     source = wallet_account_ensure(wallet=request.sender, currency=request.currency)
     target = wallet_account_ensure(wallet=request.recipient, currency=request.currency)
@@ -150,7 +149,9 @@ def transfer_create(
         events.emit(events.MONEY_MOVED, transaction_id=txn.pk)
         return txn
 
-    return idempotent(user=sender_user, key=key, fingerprint=fingerprint, post=post)
+    return idempotent(
+        user=sender_user, key=key, fingerprint=fingerprint, post=post, before=guard.before_posting
+    )
 
 
 def _wallets_still_active(request: TransferRequest) -> None:
