@@ -1,8 +1,11 @@
-"""The user (email is the login), the devices a user has logged in from, and security events."""
+"""The user (email is the login), the devices a user has logged in from, security events,
+consents, and the bank accounts and cards linked as funding sources (with the sandbox bank's
+own records)."""
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -156,3 +159,131 @@ class Consent(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.kind} {self.version} {self.granted}"
+
+
+class Bank(models.TextChoices):
+    """Banks a customer can link; the connector names the bank from the card number."""
+
+    ICBC = "icbc", _("Industrial and Commercial Bank of China")
+    CCB = "ccb", _("China Construction Bank")
+    ABC = "abc", _("Agricultural Bank of China")
+    BOC = "boc", _("Bank of China")
+    BOCOM = "bocom", _("Bank of Communications")
+    CMB = "cmb", _("China Merchants Bank")
+    OTHER = "other", _("Other bank")
+
+
+class LinkedAccount(models.Model):
+    """A bank account or card linked as a funding source. Holds the bank's token and what a
+    customer needs to recognise it (bank, kind, holder, last four digits): never the number."""
+
+    class Kind(models.TextChoices):
+        DEBIT_CARD = "debit_card", _("Debit card")
+        CREDIT_CARD = "credit_card", _("Credit card")
+        BANK_ACCOUNT = "bank_account", _("Bank account")
+
+    class Status(models.TextChoices):
+        UNVERIFIED = "unverified", _("Waiting for verification")
+        VERIFIED = "verified", _("Verified")
+        LOCKED = "locked", _("Verification locked")
+        REMOVED = "removed", _("Removed")
+
+    # Money can be sent back to these; a credit card can only fund a wallet.
+    WITHDRAWABLE_KINDS = (Kind.DEBIT_CARD, Kind.BANK_ACCOUNT)
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="linked_accounts")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNVERIFIED)
+    token = models.CharField(max_length=64, unique=True)
+    bank = models.CharField(_("bank"), max_length=12, choices=Bank.choices)
+    holder_name = models.CharField(_("holder's name"), max_length=150)
+    last4 = models.CharField(_("last four digits"), max_length=4)
+    expiry_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    expiry_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    is_default = models.BooleanField(_("default funding source"), default=False)
+    failed_verifications = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("linked account")
+        verbose_name_plural = _("linked accounts")
+        ordering = ["-is_default", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(is_default=True),
+                name="linked_account_one_default_per_user",
+            ),
+            models.CheckConstraint(
+                condition=Q(last4__regex=r"^[0-9]{4}$"), name="linked_account_last4_digits"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_bank_display()} {self.get_kind_display()} ••{self.last4}"
+
+    @property
+    def label(self) -> str:
+        return str(self)
+
+    @property
+    def expiry(self) -> str:
+        if not self.expiry_month or not self.expiry_year:
+            return ""
+        return f"{self.expiry_month:02d}/{self.expiry_year % 100:02d}"
+
+    @property
+    def can_withdraw_to(self) -> bool:
+        return self.kind in self.WITHDRAWABLE_KINDS
+
+
+class SandboxInstrument(models.Model):
+    """The sandbox bank's own record of a tokenized card or account (the bank's side, kept
+    here because the sandbox has no other home). Like a bank, it keeps the micro-deposits it
+    sent; unlike a bank, it keeps no number, only how it was told to behave."""
+
+    class Behaviour(models.TextChoices):
+        NORMAL = "normal", _("Settles normally")
+        INSUFFICIENT_FUNDS = "insufficient_funds", _("Insufficient funds at the bank")
+        ACCOUNT_CLOSED = "account_closed", _("Account closed")
+
+    token = models.CharField(max_length=64, unique=True)
+    behaviour = models.CharField(max_length=20, choices=Behaviour.choices)
+    micro_deposit_1 = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    micro_deposit_2 = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sandbox bank instrument")
+        verbose_name_plural = _("sandbox bank instruments")
+
+    def __str__(self):
+        return self.token
+
+
+class SandboxOperation(models.Model):
+    """A debit or credit the sandbox bank was asked to make, and its answer once decided."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SETTLED = "settled", _("Settled")
+        REJECTED = "rejected", _("Rejected")
+
+    reference = models.CharField(max_length=64, unique=True)
+    token = models.CharField(max_length=64)
+    direction = models.CharField(max_length=6)  # "debit" (top-up) or "credit" (withdrawal)
+    amount = models.DecimalField(max_digits=20, decimal_places=4)
+    currency = models.CharField(max_length=3)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    reason = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sandbox bank operation")
+        verbose_name_plural = _("sandbox bank operations")
+
+    def __str__(self):
+        return self.reference

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import linked_views, views
 
 app_name = "accounts"
 
@@ -13,5 +13,22 @@ urlpatterns = [
         "security/<str:kind>/<int:pk>/remove/",
         views.second_factor_remove,
         name="second_factor_remove",
+    ),
+    path("linked/", linked_views.linked_accounts, name="linked_accounts"),
+    path("linked/add/", linked_views.linked_account_add, name="linked_account_add"),
+    path(
+        "linked/<int:pk>/verify/",
+        linked_views.linked_account_verify,
+        name="linked_account_verify",
+    ),
+    path(
+        "linked/<int:pk>/default/",
+        linked_views.linked_account_default,
+        name="linked_account_default",
+    ),
+    path(
+        "linked/<int:pk>/remove/",
+        linked_views.linked_account_remove,
+        name="linked_account_remove",
     ),
 ]

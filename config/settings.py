@@ -346,6 +346,17 @@ WALLET_STEP_UP_TTL_SECONDS = env.int("WALLET_STEP_UP_TTL_SECONDS", default=300)
 RECEIPT_SIGNING_KEY = env.str("RECEIPT_SIGNING_KEY", default="")
 RECEIPT_VERIFY_RATE_PER_MINUTE = env.int("RECEIPT_VERIFY_RATE_PER_MINUTE", default=30)
 
+# --- Funding: the bank connector (DESIGN.md "The bank connector") -------------------
+# A real bank's adapter replaces the sandbox by this setting alone.
+BANK_CONNECTOR = env.str("BANK_CONNECTOR", default="accounts.bank.sandbox.SandboxBankConnector")
+# The sandbox declines this share (0 to 1) of operations at random, and answers this slowly.
+BANK_SANDBOX_FAILURE_RATE = env.float("BANK_SANDBOX_FAILURE_RATE", default=0.0)
+BANK_SANDBOX_DELAY_SECONDS = env.float("BANK_SANDBOX_DELAY_SECONDS", default=0.0)
+# Wrong micro-deposit answers before a linked account's verification is locked.
+LINKED_ACCOUNT_MAX_VERIFY_ATTEMPTS = env.int("LINKED_ACCOUNT_MAX_VERIFY_ATTEMPTS", default=3)
+# Top-ups and withdrawals move money between a customer's bank and wallet in these currencies.
+FUNDING_CURRENCIES = ("CNY",)
+
 # --- Notifications -------------------------------------------------------------------
 SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.log"))

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
+from accounts import linked_accounts_api
 from accounts import views as accounts_views
 from notifications import api as notifications_api
 from wallet import views as wallet_views
@@ -24,6 +25,26 @@ api_v1 = [
     path("auth/token/", accounts_api.TokenObtainApi.as_view(), name="auth-token"),
     path("me/", accounts_api.MeApi.as_view(), name="me"),
     path("", include("wallet.urls_api")),
+    path(
+        "linked-accounts/",
+        linked_accounts_api.LinkedAccountListCreateApi.as_view(),
+        name="linked-accounts",
+    ),
+    path(
+        "linked-accounts/<int:pk>/",
+        linked_accounts_api.LinkedAccountDetailApi.as_view(),
+        name="linked-account",
+    ),
+    path(
+        "linked-accounts/<int:pk>/verify/",
+        linked_accounts_api.LinkedAccountVerifyApi.as_view(),
+        name="linked-account-verify",
+    ),
+    path(
+        "linked-accounts/<int:pk>/default/",
+        linked_accounts_api.LinkedAccountDefaultApi.as_view(),
+        name="linked-account-default",
+    ),
     path("notifications/", notifications_api.NotificationListApi.as_view(), name="notifications"),
     path(
         "notifications/read/",

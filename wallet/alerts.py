@@ -81,3 +81,11 @@ def connect() -> None:
     events.subscribe(events.BUDGET_THRESHOLD, queue_budget_alert, in_transaction=True)
     register_handler(TRANSACTION_ALERT, send_transaction_alerts)
     register_handler(BUDGET_ALERT, send_budget_alert)
+
+    from accounts.linking import register_removal_blocker
+
+    from .services import funding
+
+    register_handler(funding.FUNDING_PROGRESS, funding.funding_progress)
+    register_handler(funding.FUNDING_OUTCOME_ALERT, funding.funding_outcome_alert_send)
+    register_removal_blocker(funding.pending_orders_block_removal)

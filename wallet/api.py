@@ -1,7 +1,13 @@
 """The wallet's API (DESIGN.md paths). Thin: validate, call a service or selector, answer."""
 
+from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -9,6 +15,7 @@ from rest_framework.views import APIView
 
 from config.api_errors import (
     INVALID,
+    NO_CSRF,
     NOT_JSON,
     NOT_LOGGED_IN,
     READ_ERRORS,
@@ -25,6 +32,8 @@ from .serializers import (
     BillerSerializer,
     BillPaymentInputSerializer,
     ExchangeInputSerializer,
+    FundingInputSerializer,
+    FundingOrderSerializer,
     FxQuoteInputSerializer,
     FxQuoteSerializer,
     FxRateSerializer,
@@ -386,3 +395,108 @@ class TransactionListApi(ListAPIView):
             for e in page
         ]
         return self.get_paginated_response(HistoryEntrySerializer(rows, many=True).data)
+
+
+# --- funding: top-ups and withdrawals ----------------------------------------------------------
+
+
+def funding_payload(order):
+    return {
+        "id": order.reference,
+        "direction": order.direction,
+        "status": order.status,
+        "amount": str(quantize(order.amount, order.currency)),
+        "currency": order.currency,
+        "source": {"id": order.source_id, "label": order.source.label},
+        "transaction": order.transaction_id,
+        "reversal": order.reversal_id,
+        "rejection_reason": order.rejection_reason,
+        "rejection_message": services.rejection_reason_text(order.rejection_reason)
+        if order.rejection_reason
+        else "",
+        "created_at": order.created_at,
+        "decided_at": order.decided_at,
+    }
+
+
+FUNDING_ERRORS = {400: INVALID, 401: NOT_LOGGED_IN, 403: NO_CSRF, 409: KEY_REUSED, 415: NOT_JSON}
+NO_SUCH_ORDER = OpenApiResponse(ErrorSerializer, description="No such order of yours.")
+
+
+class _FundingApi(APIView):
+    direction: str
+    create = None
+
+    def get(self, request):
+        orders = selectors.funding_orders_of(request.user, direction=self.direction)[:50]
+        return Response([funding_payload(order) for order in orders])
+
+    def post(self, request):
+        data = FundingInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        result = type(self).create(
+            user=request.user,
+            source_id=values["source"],
+            amount=values["amount"],
+            currency=values["currency"],
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        response = Response(funding_payload(result.order), status=status.HTTP_201_CREATED)
+        if result.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class _FundingDetailApi(APIView):
+    direction: str
+
+    def get(self, request, reference):
+        orders = selectors.funding_orders_of(request.user, direction=self.direction)
+        order = orders.filter(reference=reference).first()
+        if order is None:
+            raise Http404
+        return Response(funding_payload(order))
+
+
+@extend_schema_view(
+    get=extend_schema(responses={200: FundingOrderSerializer(many=True), **READ_ERRORS}),
+    post=extend_schema(
+        request=FundingInputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: FundingOrderSerializer, **FUNDING_ERRORS},
+        description="Top up from a verified card or account: `pending` until the bank settles.",
+    ),
+)
+class TopUpListCreateApi(_FundingApi):
+    direction = "top_up"
+    create = staticmethod(services.topup_create)
+
+
+@extend_schema_view(
+    get=extend_schema(responses={200: FundingOrderSerializer(many=True), **READ_ERRORS}),
+    post=extend_schema(
+        request=FundingInputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: FundingOrderSerializer, **FUNDING_ERRORS},
+        description="Withdraw to a verified debit card or bank account: debited at once, "
+        "given back if the bank rejects it.",
+    ),
+)
+class WithdrawalListCreateApi(_FundingApi):
+    direction = "withdrawal"
+    create = staticmethod(services.withdrawal_create)
+
+
+@extend_schema_view(
+    get=extend_schema(responses={200: FundingOrderSerializer, **READ_ERRORS, 404: NO_SUCH_ORDER})
+)
+class TopUpDetailApi(_FundingDetailApi):
+    direction = "top_up"
+
+
+@extend_schema_view(
+    get=extend_schema(responses={200: FundingOrderSerializer, **READ_ERRORS, 404: NO_SUCH_ORDER})
+)
+class WithdrawalDetailApi(_FundingDetailApi):
+    direction = "withdrawal"

@@ -181,3 +181,19 @@ class BudgetForm(forms.Form):
         help_text=_("Leave empty to remove the budget."),
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
+
+
+class FundingForm(forms.Form):
+    """Top-up or withdrawal: which linked source, how much (in CNY), and the request's key."""
+
+    source = forms.ChoiceField(label=_("Card or account"))
+    amount = forms.CharField(
+        label=_("Amount (CNY)"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+    def __init__(self, *args, sources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [(str(s.pk), s.label) for s in sources]

@@ -425,3 +425,65 @@ class BudgetAlert(models.Model):
 
     def __str__(self):
         return f"{self.budget} {self.month:%Y-%m} {self.threshold}%"
+
+
+def new_funding_reference() -> str:
+    return "F" + secrets.token_urlsafe(12)
+
+
+class FundingOrder(models.Model):
+    """A top-up from, or a withdrawal to, a linked bank account or card, and where it stands.
+
+    Top-up: pending until the bank confirms; only then is money posted (bank clearing → wallet),
+    so a rejection moves nothing. Withdrawal: the wallet is debited into clearing at once
+    (`transaction`); the bank's confirmation completes it, a rejection posts a reversal.
+    """
+
+    class Direction(models.TextChoices):
+        TOP_UP = "top_up", _("Top-up")
+        WITHDRAWAL = "withdrawal", _("Withdrawal")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the bank")
+        COMPLETED = "completed", _("Completed")
+        REJECTED = "rejected", _("Rejected by the bank")
+
+    reference = models.CharField(max_length=32, unique=True, default=new_funding_reference)
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="funding_orders")
+    source = models.ForeignKey(
+        "accounts.LinkedAccount", on_delete=models.PROTECT, related_name="funding_orders"
+    )
+    amount = models.DecimalField(**AMOUNT)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    initiated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="funding_orders"
+    )
+    idempotency_key = models.CharField(max_length=100)
+    request_fingerprint = models.CharField(max_length=64)
+    # Top-up: the settled posting. Withdrawal: the debit made at once.
+    transaction = models.OneToOneField(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="funding_order"
+    )
+    # Withdrawal rejected: the posting that gave the money back.
+    reversal = models.OneToOneField(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rejection_reason = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("top-up or withdrawal")
+        verbose_name_plural = _("top-ups and withdrawals")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiated_by", "idempotency_key"], name="funding_order_unique_key"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="funding_order_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} {self.reference}"

@@ -11,6 +11,7 @@ from .models import (
     Budget,
     BudgetAlert,
     Entry,
+    FundingOrder,
     FxRate,
     LedgerAccount,
     PaymentRequest,
@@ -158,3 +159,8 @@ def recent_months(count: int) -> list:
         months.append(today.replace(year=year, month=month))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return months
+
+
+def funding_orders_of(user, *, direction: str | None = None):
+    orders = FundingOrder.objects.filter(initiated_by=user).select_related("source")
+    return orders.filter(direction=direction) if direction else orders

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from config.api_errors import ErrorSerializer, StrictCharField
 
-from .models import Transaction
+from .models import FundingOrder, Transaction
 from .money import MINOR_UNITS
 
 
@@ -169,3 +169,39 @@ class StepUpErrorSerializer(ErrorSerializer):
     challenge = serializers.CharField(
         required=False, help_text="Only with code step_up_required: the challenge to verify."
     )
+
+
+class FundingInputSerializer(serializers.Serializer):
+    source = serializers.IntegerField(help_text="The id of one of your verified linked accounts.")
+    amount = RawAmountField()
+    currency = serializers.ChoiceField(
+        choices=list(MINOR_UNITS), default=settings.WALLET_DEFAULT_CURRENCY
+    )
+
+
+class FundingSourceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    label = serializers.CharField()
+
+
+class FundingOrderSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="The order's reference.")
+    direction = serializers.ChoiceField(choices=FundingOrder.Direction.choices)
+    status = serializers.ChoiceField(
+        choices=[c for c in Transaction.Status.choices if c[0] != Transaction.Status.HELD],
+        help_text="`pending` until the bank answers, then `completed` or `rejected`.",
+    )
+    amount = serializers.CharField()
+    currency = serializers.CharField()
+    source = FundingSourceSerializer()
+    transaction = serializers.IntegerField(
+        allow_null=True,
+        help_text="Top-up: the posting once settled. Withdrawal: the debit, made at once.",
+    )
+    reversal = serializers.IntegerField(
+        allow_null=True, help_text="A rejected withdrawal: the posting that gave the money back."
+    )
+    rejection_reason = serializers.CharField(help_text="A code, e.g. `insufficient_funds`.")
+    rejection_message = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)

@@ -1,11 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import funding_views, views
 
 app_name = "wallet"
 
 urlpatterns = [
     path("activate/", views.activate, name="activate"),
+    path("top-up/", funding_views.top_up, name="top_up"),
+    path("withdraw/", funding_views.withdraw, name="withdraw"),
+    path("funding/<str:reference>/", funding_views.funding_order, name="funding_order"),
     path("transfer/", views.transfer, name="transfer"),
     path("transfer/confirm/", views.transfer_confirm, name="transfer_confirm"),
     path("pay/", views.pay, name="pay"),

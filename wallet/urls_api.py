@@ -25,4 +25,8 @@ urlpatterns = [
     path("exchanges/", api.ExchangeCreateApi.as_view(), name="exchanges"),
     path("step-up/<str:token>/verify/", api.StepUpVerifyApi.as_view(), name="step-up-verify"),
     path("transactions/", api.TransactionListApi.as_view(), name="transactions"),
+    path("topups/", api.TopUpListCreateApi.as_view(), name="topups"),
+    path("topups/<str:reference>/", api.TopUpDetailApi.as_view(), name="topup"),
+    path("withdrawals/", api.WithdrawalListCreateApi.as_view(), name="withdrawals"),
+    path("withdrawals/<str:reference>/", api.WithdrawalDetailApi.as_view(), name="withdrawal"),
 ]

@@ -11,7 +11,13 @@ from .common import (
     wallet_account_ensure,
     wallet_get_or_create,
 )
-from .funding import wallet_fund_from_clearing
+from .funding import (
+    FundingResult,
+    rejection_reason_text,
+    topup_create,
+    wallet_fund_from_clearing,
+    withdrawal_create,
+)
 from .fx import customer_rate, exchange_create, fx_quote_create
 from .limits import limits_check, step_up_required, step_up_verify, step_up_verify_by_passkey
 from .payments import merchant_accounts_ensure, merchant_resolve, payment_create, payment_prepare
@@ -57,5 +63,9 @@ __all__ = [
     "wallet_account_ensure",
     "wallet_activate",
     "wallet_fund_from_clearing",
+    "FundingResult",
+    "topup_create",
+    "rejection_reason_text",
+    "withdrawal_create",
     "wallet_get_or_create",
 ]

@@ -103,6 +103,13 @@ def limits_check(*, user, wallet: Wallet, amount: Decimal, currency: str) -> Non
             raise _refuse(name, limits[name], limits[name] - spent)
 
 
+def top_up_limit_check(*, user, amount: Decimal, currency: str) -> None:
+    """A single top-up is bounded by the same per-payment limit as money going out."""
+    limit = _limits_for(user)["per_transaction"]
+    if quantize(in_cny(amount, currency), "CNY") > limit:
+        raise _refuse("per_transaction", limit, limit)
+
+
 # --- step-up ---------------------------------------------------------------------------
 
 
