@@ -107,10 +107,11 @@ class LinkedAccountVerifyApi(APIView):
         description="Confirm the two micro-deposits; wrong answers count, and lock after a few.",
     )
     def post(self, request, pk):
+        account = _own(request, pk)  # someone else's card is a 404 whatever the body
         data = MicroDepositsInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         account = linking.linked_account_verify(
-            user=request.user, account_id=_own(request, pk).pk, **data.validated_data
+            user=request.user, account_id=account.pk, **data.validated_data
         )
         return _answer(account)
 

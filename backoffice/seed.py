@@ -5,7 +5,8 @@ from decimal import Decimal
 from allauth.account.models import EmailAddress
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.bank.sandbox import sandbox_card_number, sandbox_link_verified
+from accounts.models import Bank, LinkedAccount, User
 from accounts.services import totp_secret_base32
 from wallet import services as wallet_services
 from wallet.models import Biller, FxRate, Merchant, Transaction, Wallet
@@ -58,6 +59,28 @@ def demo_wallet_ensure(*, user: User) -> Wallet:
             metadata={"demo_opening": True},
         )
     return wallet
+
+
+def demo_funding_sources_ensure(*, user: User) -> None:
+    """A verified sandbox debit card (ICBC) and bank account (CCB), linked as the customer
+    would: tokenized by the sandbox bank and verified with its micro-deposits."""
+    if LinkedAccount.objects.filter(user=user).exclude(status=LinkedAccount.Status.REMOVED):
+        return
+    # Endings of 1000 and above: never the sandbox's refusing endings (0002, 0069).
+    ending = f"{1000 + user.pk % 9000}"
+    sandbox_link_verified(
+        user=user,
+        kind=LinkedAccount.Kind.DEBIT_CARD,
+        holder_name=user.full_name or user.email,
+        number=sandbox_card_number(prefix="622202", ending=ending),
+    )
+    sandbox_link_verified(
+        user=user,
+        kind=LinkedAccount.Kind.BANK_ACCOUNT,
+        holder_name=user.full_name or user.email,
+        number=f"621700{user.pk:010d}{ending}",
+        bank=Bank.CCB,
+    )
 
 
 DEMO_MERCHANTS = [

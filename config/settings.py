@@ -192,6 +192,9 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str(
 )
 # Failed logins are counted and locked out by django-axes, one mechanism for page and API.
 ACCOUNT_RATE_LIMITS = {"login_failed": False}
+# Confirming who you are again (before changing an email) takes the password; allauth 65.2x also
+# offers a code sent by email, which is weaker than the password it would stand in for.
+ACCOUNT_REAUTHENTICATION_METHODS = ("password",)
 
 # django-axes: lock an account+address pair after repeated failures.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)

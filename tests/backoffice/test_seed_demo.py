@@ -61,3 +61,17 @@ def test_every_demo_customer_has_an_active_wallet_funded_once_through_the_ledger
     clearing = LedgerAccount.objects.get(kind="bank_clearing", currency="CNY")
     assert clearing.balance == Decimal("-5000.00")
     assert ledger_breaches() == []
+
+
+def test_every_demo_customer_has_a_verified_sandbox_card_and_bank_account():
+    from accounts.models import LinkedAccount
+
+    call_command("seed_demo", customers=2, password="load-test-pass-1", quiet=True)
+    call_command("seed_demo", customers=2, password="load-test-pass-1", quiet=True)
+    for email in ("zhang.san@demo.example", "li.si@demo.example", "customer2@demo.example"):
+        sources = LinkedAccount.objects.filter(user__email=email)
+        assert sorted(sources.values_list("kind", "status")) == [
+            ("bank_account", "verified"),
+            ("debit_card", "verified"),
+        ]
+        assert sources.filter(is_default=True).count() == 1

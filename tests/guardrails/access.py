@@ -28,7 +28,9 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import SecurityEvent, User
+from accounts import linking
+from accounts.bank.sandbox import sandbox_card_number, sandbox_link_verified
+from accounts.models import LinkedAccount, SecurityEvent, User
 from backoffice.models import Branch
 from backoffice.roles import TELLER
 from backoffice.services import staff_member_upsert
@@ -39,6 +41,7 @@ from wallet import services
 from wallet.masking import display_name_masked
 from wallet.models import (
     Budget,
+    FundingOrder,
     LedgerAccount,
     PaymentRequest,
     StepUpChallenge,
@@ -222,6 +225,16 @@ def owner_state(world: World):
             Budget.objects.filter(wallet__user=owner).values_list("category", "amount")
         ),
         "security events": SecurityEvent.objects.filter(user=owner).count(),
+        "linked accounts": list(
+            LinkedAccount.objects.filter(user=owner)
+            .order_by("pk")
+            .values_list("pk", "status", "is_default", "failed_verifications")
+        ),
+        "funding orders": list(
+            FundingOrder.objects.filter(initiated_by=owner)
+            .order_by("pk")
+            .values_list("reference", "status")
+        ),
         "transactions": Transaction.objects.count(),
     }
 
@@ -346,6 +359,67 @@ def _spare_authenticator(world: World) -> Target:
     return Target({"kind": "totp", "pk": device.pk}, data={})
 
 
+SECRET_HOLDER = "欧阳私密持卡人"
+
+
+def _owner_card(world: World, *, verified: bool = True, default: bool | None = None):
+    """One of the owner's cards in this state, reused across cases (a customer may link ten)."""
+    status = LinkedAccount.Status.VERIFIED if verified else LinkedAccount.Status.UNVERIFIED
+    cards = LinkedAccount.objects.filter(user=world.owner, status=status)
+    if default is not None:
+        cards = cards.filter(is_default=default)
+    card = cards.first()
+    if card is not None:
+        return card
+    number = sandbox_card_number(ending=f"{secrets.randbelow(9000) + 1000}")
+    if verified:
+        return sandbox_link_verified(
+            user=world.owner, kind="debit_card", holder_name=SECRET_HOLDER, number=number
+        )
+    return linking.linked_account_create(
+        user=world.owner,
+        kind="debit_card",
+        number=number,
+        holder_name=SECRET_HOLDER,
+        expiry="12/30",
+    )
+
+
+def _linked_account(world: World) -> Target:
+    return Target({"pk": _owner_card(world).pk}, {"card holder": SECRET_HOLDER})
+
+
+def _unverified_linked_account(world: World) -> Target:
+    account = _owner_card(world, verified=False)
+    return Target({"pk": account.pk}, {"card holder": SECRET_HOLDER}, data={})
+
+
+def _spare_linked_account(world: World) -> Target:
+    """A verified card that is not the default (so making it the default changes something)."""
+    _owner_card(world, default=True)
+    return Target({"pk": _owner_card(world, default=False).pk}, data={})
+
+
+def _funding_order(world: World, direction: str) -> FundingOrder:
+    create = services.topup_create if direction == "top_up" else services.withdrawal_create
+    result = create(
+        user=world.owner,
+        source_id=_owner_card(world).pk,
+        amount="21.00",
+        currency="CNY",
+        idempotency_key=f"matrix-{secrets.token_hex(6)}",
+    )
+    return result.order
+
+
+def _top_up(world: World) -> Target:
+    return Target({"reference": _funding_order(world, "top_up").reference})
+
+
+def _withdrawal(world: World) -> Target:
+    return Target({"reference": _funding_order(world, "withdrawal").reference})
+
+
 def _keep_kind(kwargs: dict) -> dict:
     return {**kwargs, "pk": 2_000_000_000}
 
@@ -364,6 +438,19 @@ FACTORIES: dict[str, Case] = {
     "accounts:second_factor_remove": Case(
         _spare_authenticator, method="POST", owner_status=(302,), ghost=_keep_kind
     ),
+    "accounts:linked_account_verify": Case(_unverified_linked_account, owner_sees_secret=True),
+    "accounts:linked_account_default": Case(
+        _spare_linked_account, method="POST", owner_status=(302,)
+    ),
+    "accounts:linked_account_remove": Case(_linked_account),
+    "wallet:funding_order": Case(_withdrawal),
+    "api:linked-account": Case(_linked_account, owner_sees_secret=True),
+    "api:linked-account-verify": Case(
+        _unverified_linked_account, method="POST", owner_status=(400,)
+    ),
+    "api:linked-account-default": Case(_spare_linked_account, method="POST"),
+    "api:topup": Case(_top_up),
+    "api:withdrawal": Case(_withdrawal),
     "api:payment-request": Case(_request_open_to_payers),
     # The owner cannot pay their own request (400 self_transfer); a payer can (see EXCEPTIONS).
     "api:payment-request-pay": Case(_request_to_pay, method="POST", owner_status=(400,)),

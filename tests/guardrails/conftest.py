@@ -37,6 +37,20 @@ def _login_for(user: User) -> Login:
     return Login(user.email, PASSWORD, device)
 
 
+def _top_up_once(customer: User) -> None:
+    from wallet import services as wallet_services
+
+    source = customer.linked_accounts.filter(status="verified").first()
+    if source is not None:
+        wallet_services.topup_create(
+            user=customer,
+            source_id=source.pk,
+            amount="10.00",
+            currency="CNY",
+            idempotency_key="guardrails-top-up",
+        )
+
+
 @pytest.fixture
 def role_logins(transactional_db) -> dict[str, Login | None]:
     """A login for every role: the demo data's users (so that pages have something to show).
@@ -55,6 +69,7 @@ def role_logins(transactional_db) -> dict[str, Login | None]:
         .first()
     ) or UserFactory(full_name="护栏客户")
     logins[CUSTOMER] = _login_for(customer)
+    _top_up_once(customer)  # so that the crawl reaches a top-up's page
     for role in ALL_ROLES:
         user = User.objects.filter(groups__name=role, is_staff=True).order_by("pk").first()
         if user is None:

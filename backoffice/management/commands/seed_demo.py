@@ -9,6 +9,7 @@ from backoffice.seed import (
     DEMO_PASSWORD,
     demo_billers_ensure,
     demo_customer_ensure,
+    demo_funding_sources_ensure,
     demo_fx_rates_ensure,
     demo_merchants_ensure,
     demo_staff_totp_ensure,
@@ -58,6 +59,7 @@ class Command(BaseCommand):
                 email=email, password=DEMO_PASSWORD, full_name=name, phone=phone
             )
             demo_wallet_ensure(user=customer)
+            demo_funding_sources_ensure(user=customer)
 
         staff_secrets = []
         for email, name, role, number in DEMO_STAFF:
@@ -84,6 +86,7 @@ class Command(BaseCommand):
                 email=f"customer{i}@demo.example", password=password, full_name=f"测试客户{i}"
             )
             demo_wallet_ensure(user=customer)
+            demo_funding_sources_ensure(user=customer)
 
         if not quiet:
             self._print_logins(staff_secrets, merchants, customers, password)
@@ -93,7 +96,10 @@ class Command(BaseCommand):
         out.write(
             self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD})")
         )
-        out.write("  Customers (wallet active with 1,000.00 CNY; no second factor yet):")
+        out.write(
+            "  Customers (wallet active with 1,000.00 CNY, a sandbox card and bank account linked;"
+            " no second factor yet):"
+        )
         for email, name, _phone in DEMO_CUSTOMERS:
             out.write(f"    {email:<28} {name}")
         out.write("  Staff (second factor required: add the TOTP key to an authenticator app,")
