@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import KnownDevice, SecurityEvent, User
+from .models import KnownDevice, LinkedAccount, SecurityEvent, User
 
 
 @admin.register(User)
@@ -43,3 +43,23 @@ class KnownDeviceAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     search_fields = ("user__email",)
     readonly_fields = ("token_hash",)
+
+
+@admin.register(LinkedAccount)
+class LinkedAccountAdmin(admin.ModelAdmin):
+    """For looking a source up; links and changes go through the customer's own pages."""
+
+    list_display = ("user", "bank", "kind", "last4", "status", "is_default", "created_at")
+    list_filter = ("status", "kind", "bank")
+    list_select_related = ("user",)
+    search_fields = ("user__email", "last4")
+    exclude = ("token",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

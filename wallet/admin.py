@@ -3,7 +3,16 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Biller, Entry, FxRate, LedgerAccount, Merchant, Transaction, Wallet
+from .models import (
+    Biller,
+    Entry,
+    FundingOrder,
+    FxRate,
+    LedgerAccount,
+    Merchant,
+    Transaction,
+    Wallet,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -77,3 +86,11 @@ class BillerAdmin(admin.ModelAdmin):
 class FxRateAdmin(admin.ModelAdmin):
     list_display = ("currency", "cny_per_unit", "spread_bps", "is_active", "updated_at")
     list_editable = ("cny_per_unit", "spread_bps", "is_active")
+
+
+@admin.register(FundingOrder)
+class FundingOrderAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "direction", "status", "amount", "currency", "created_at")
+    list_filter = ("direction", "status", "rejection_reason")
+    list_select_related = ("wallet",)
+    search_fields = ("reference", "initiated_by__email")
