@@ -3,7 +3,7 @@
 The pages are the crawler's start paths (every named URL without arguments), the API lists every
 /api/v1/ pattern without parameters whose view answers GET, so both grow with the URLconf. A
 customer with 10 of everything (transfers out and in, merchant and bill payments, payment
-requests, some paid, budgets and their alerts) loads each once, then a customer with 100 does;
+requests, some paid, budgets and their alerts, top-ups and withdrawals) loads each once, then a customer with 100 does;
 the shared lists (billers, merchants) grow from 10 to 100 in between.
 """
 
@@ -15,6 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.bank.sandbox import sandbox_card_number, sandbox_link_verified
 from tests.wallet.factories import BillerFactory, MerchantFactory, funded_wallet
 from wallet import services
 from wallet.models import Biller, Merchant, Wallet
@@ -60,8 +61,19 @@ def activity_create(wallet: Wallet, n: int, *, counterparty: Wallet, merchants, 
     user = wallet.user
     for category in Merchant.Category.values:  # low budgets: the payments cross 80% and 100%
         services.budget_set(user=user, category=category, amount="5.00")
+    card = sandbox_link_verified(
+        user=user, kind="debit_card", holder_name="张三", number=sandbox_card_number()
+    )
     for i in range(n):
         key = f"{user.pk}-{i}"
+        for create in (services.topup_create, services.withdrawal_create):
+            create(
+                user=user,
+                source_id=card.pk,
+                amount="1.00",
+                currency="CNY",
+                idempotency_key=f"{create.__name__}-{key}",
+            )
         services.transfer_create(
             sender_user=user,
             to=counterparty.handle,
