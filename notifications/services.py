@@ -19,6 +19,9 @@ from .sms import sms_backend
 logger = logging.getLogger(__name__)
 
 _handlers: dict = {}
+# Topics whose handler talks to something slow outside the database (a bank): it runs outside
+# the row's transaction and must be idempotent itself (see outbox_process).
+_outside_handlers: set[str] = set()
 DEFAULT_CHANNELS = {
     Notification.Kind.TRANSACTION: {Delivery.Channel.EMAIL},
     Notification.Kind.SECURITY: {Delivery.Channel.EMAIL, Delivery.Channel.SMS},
@@ -27,8 +30,13 @@ DEFAULT_CHANNELS = {
 }
 
 
-def register_handler(topic: str, handler) -> None:
+def register_handler(topic: str, handler, *, in_row_transaction: bool = True) -> None:
+    """`handler(**payload)` does a row's work. By default it runs inside the transaction that
+    holds the row locked and marks it done, which is what makes it happen once. A handler that
+    waits on another system passes `in_row_transaction=False`: it then runs with no transaction
+    open (holding no locks while it waits) and must make a second run harmless itself."""
     _handlers[topic] = handler
+    (_outside_handlers.add if not in_row_transaction else _outside_handlers.discard)(topic)
 
 
 # Apps above this one decide some channels: accounts knows who consented to offers, per channel.
@@ -71,6 +79,9 @@ def outbox_process(*, message_id: int) -> bool:
 
     A failure is recorded on the row (committed) and then raised, for the task to retry.
     """
+    topic = OutboxMessage.objects.filter(pk=message_id).values_list("topic", flat=True).first()
+    if topic in _outside_handlers:
+        return _process_outside_row_transaction(message_id)
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None or message.status != OutboxMessage.Status.PENDING:
@@ -81,17 +92,7 @@ def outbox_process(*, message_id: int) -> bool:
                 _handlers[message.topic](**message.payload)
         except Exception as exc:
             failure = exc
-            message.last_error = repr(exc)[:2000]
-            if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                message.status = OutboxMessage.Status.FAILED
-            message.save(update_fields=["attempts", "last_error", "status"])
-            logger.warning(
-                "outbox %s (%s) failed, attempt %s: %r",
-                message.pk,
-                message.topic,
-                message.attempts,
-                exc,
-            )
+            _record_failure(message, exc)
         else:
             message.status = OutboxMessage.Status.DONE
             message.processed_at = timezone.now()
@@ -99,6 +100,37 @@ def outbox_process(*, message_id: int) -> bool:
             logger.info("outbox %s (%s) done", message.pk, message.topic)
             return True
     raise failure
+
+
+def _record_failure(message: OutboxMessage, exc: Exception) -> None:
+    message.last_error = repr(exc)[:2000]
+    if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        message.status = OutboxMessage.Status.FAILED
+    message.save(update_fields=["attempts", "last_error", "status"])
+    logger.warning(
+        "outbox %s (%s) failed, attempt %s: %r", message.pk, message.topic, message.attempts, exc
+    )
+
+
+def _process_outside_row_transaction(message_id: int) -> bool:
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status != OutboxMessage.Status.PENDING:
+            return False
+        message.attempts += 1
+        message.save(update_fields=["attempts"])
+    try:
+        _handlers[message.topic](**message.payload)
+    except Exception as exc:
+        with transaction.atomic():
+            message = OutboxMessage.objects.select_for_update().get(pk=message_id)
+            _record_failure(message, exc)
+        raise
+    with transaction.atomic():
+        done = OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.PENDING)
+        marked = done.update(status=OutboxMessage.Status.DONE, processed_at=timezone.now())
+    logger.info("outbox %s (%s) done", message_id, message.topic)
+    return bool(marked)
 
 
 def outbox_redispatch_pending() -> int:

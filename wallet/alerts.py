@@ -86,6 +86,6 @@ def connect() -> None:
 
     from .services import funding
 
-    register_handler(funding.FUNDING_PROGRESS, funding.funding_progress)
+    register_handler(funding.FUNDING_PROGRESS, funding.funding_progress, in_row_transaction=False)
     register_handler(funding.FUNDING_OUTCOME_ALERT, funding.funding_outcome_alert_send)
     register_removal_blocker(funding.pending_orders_block_removal)

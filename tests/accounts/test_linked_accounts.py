@@ -4,6 +4,7 @@ micro-deposits, with a lock after repeated wrong answers; default and removal.""
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from accounts import linking
 from accounts.bank.sandbox import SandboxBankConnector, sandbox_card_number
@@ -14,6 +15,13 @@ from notifications.models import Notification
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The messages are checked by their English words (zh-hans is the default language)."""
+    with translation.override("en"):
+        yield
 
 
 def _link_card(user, number=None, **extra):

@@ -247,9 +247,13 @@ def withdrawal_create(*, user, source_id, amount, currency, idempotency_key: str
 
 
 def funding_progress(*, order_id: int) -> None:
-    """Submit the order to the bank and apply its answer. Runs inside the outbox row's
-    transaction: the answer and the row's `done` commit together, so it is applied once."""
-    order = FundingOrder.objects.select_for_update().select_related("source").get(pk=order_id)
+    """Submit the order to the bank, ask how it stands, and apply a final answer once.
+
+    Runs outside any transaction (the bank may be slow: no lock is held while it answers), so a
+    second run must be harmless: the bank dedupes by the order's reference, and the answer is
+    applied under the order's row lock only while the order is still pending.
+    """
+    order = FundingOrder.objects.select_related("source").get(pk=order_id)
     if order.status != FundingOrder.Status.PENDING:
         return
     connector = bank_connector()
@@ -267,10 +271,18 @@ def funding_progress(*, order_id: int) -> None:
     answer = connector.operation_status(reference=order.reference)
     if not answer.is_final:
         raise BankStillPending(order.reference)
-    if answer.state == "settled":
-        _settle(order)
-    else:
-        _reject(order, answer.reason or "bank_declined")
+    with transaction.atomic():
+        order = (
+            FundingOrder.objects.select_for_update(of=("self",))
+            .select_related("source")
+            .get(pk=order_id)
+        )
+        if order.status != FundingOrder.Status.PENDING:
+            return  # another run applied it first
+        if answer.state == "settled":
+            _settle(order)
+        else:
+            _reject(order, answer.reason or "bank_declined")
     logger.info(
         "funding %s %s: %s %s", order.reference, order.direction, answer.state, answer.reason
     )
