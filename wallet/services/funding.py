@@ -27,7 +27,7 @@ from notifications.models import Notification
 from notifications.services import notify, outbox_enqueue
 
 from .. import events, ledger
-from ..models import FundingOrder, LedgerAccount, Transaction, Wallet
+from ..models import FundingOrder, LedgerAccount, Transaction, Wallet, new_funding_reference
 from ..money import format_money, parse_amount, parse_currency
 from . import limits
 from .common import (
@@ -215,15 +215,21 @@ def withdrawal_create(*, user, source_id, amount, currency, idempotency_key: str
         locked = Wallet.objects.select_for_update().get(pk=wallet.pk)
         refuse_unless_active(locked, field="wallet", own=True)
         limits.limits_check(user=user, wallet=locked, amount=amount, currency=currency)
+        reference = new_funding_reference()
         txn = ledger.post(
             kind=Transaction.Kind.WITHDRAWAL,
             status=Transaction.Status.PENDING,
             legs=[ledger.Leg(own, -amount), ledger.Leg(clearing, amount)],
             initiated_by=user,
             description=f"withdrawal to {source.label}",
-            metadata={"from_wallet": wallet.handle, "bank_account": source.label},
+            metadata={
+                "from_wallet": wallet.handle,
+                "bank_account": source.label,
+                "funding_reference": reference,
+            },
         )
         order = FundingOrder.objects.create(
+            reference=reference,
             direction=FundingOrder.Direction.WITHDRAWAL,
             wallet=wallet,
             source=source,
@@ -234,8 +240,6 @@ def withdrawal_create(*, user, source_id, amount, currency, idempotency_key: str
             request_fingerprint=fingerprint,
             transaction=txn,
         )
-        txn.metadata["funding_reference"] = order.reference
-        txn.save(update_fields=["metadata"])
         events.emit(events.MONEY_MOVED, transaction_id=txn.pk)
         _progress_later(order)
         return order
