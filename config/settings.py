@@ -251,7 +251,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {"CurrencyEnum": "wallet.money.CURRENCY_CODES"},
+    "ENUM_NAME_OVERRIDES": {
+        "CurrencyEnum": "wallet.money.CURRENCY_CODES",
+        "TransactionKindEnum": "wallet.models.Transaction.Kind",
+        "LinkedAccountKindEnum": "accounts.models.LinkedAccount.Kind",
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------
