@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_consent"),
+        ("accounts", "0004_linked_accounts"),
     ]
 
     operations = [
