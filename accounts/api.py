@@ -1,6 +1,6 @@
 """Identity endpoints of the API: a token for the app, and who am I."""
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -10,11 +10,27 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api_errors import NOT_JSON, ApplicationError, ErrorSerializer
+from config.api_errors import (
+    NO_CSRF,
+    NOT_JSON,
+    NOT_LOGGED_IN,
+    READ_ERRORS,
+    ApplicationError,
+    ErrorSerializer,
+)
 
+from .closure import account_close
+from .data_export import data_export_create
 from .lockout import lockout_response
 from .selectors import has_second_factor
-from .serializers import MeSerializer, TokenRequestSerializer, TokenResponseSerializer
+from .serializers import (
+    AccountClosedSerializer,
+    AccountCloseInputSerializer,
+    DataExportSerializer,
+    MeSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+)
 from .services import device_login_record, second_factor_check
 
 
@@ -105,3 +121,65 @@ class MeApi(APIView):
                 }
             ).data
         )
+
+
+def _client(request) -> dict:
+    return {
+        "ip_address": request.META.get("REMOTE_ADDR"),
+        "user_agent": request.headers.get("User-Agent", ""),
+    }
+
+
+class DataExportApi(APIView):
+    """The caller's own data, the same document as the privacy page's download."""
+
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(
+                DataExportSerializer,
+                description=(
+                    "Everything kept about the caller, by section (profile, consents, "
+                    "security_events, known_devices, second_factors, notifications, wallet). "
+                    "Amounts are strings, times ISO 8601. Recorded in the security history."
+                ),
+            ),
+            **READ_ERRORS,
+        }
+    )
+    def get(self, request):
+        document = data_export_create(user=request.user, **_client(request))
+        return Response(document, headers={"Cache-Control": "no-store"})
+
+
+class AccountCloseApi(APIView):
+    """Close the caller's account: the wallet closes, the user can no longer log in."""
+
+    @extend_schema(
+        request=AccountCloseInputSerializer,
+        responses={
+            200: AccountClosedSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "`wrong_password` (see `errors.password`), `closure_blocked` with every "
+                    "reason in `errors.account` (a balance left, a payment still pending), or "
+                    "invalid input."
+                ),
+            ),
+            401: NOT_LOGGED_IN,
+            403: NO_CSRF,
+            415: NOT_JSON,
+        },
+    )
+    def post(self, request):
+        data = AccountCloseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        account_close(
+            user=request.user,
+            password=data.validated_data["password"],
+            request=request._request,
+            **_client(request),
+        )
+        if request.auth is None:  # a browser session: end it (a token is already deleted)
+            logout(request._request)
+        return Response({"status": "closed"})

@@ -22,3 +22,13 @@ class AccountsConfig(AppConfig):
         from .consent import marketing_channels
 
         register_channel_decider(Notification.Kind.MARKETING, marketing_channels)
+
+        # The data export and account closure: accounts' own sections and blockers register
+        # on import; notifications (below accounts) has its export section plugged in here.
+        from notifications.export import notifications_export
+
+        from .closure import ACCOUNT_CLOSED_ALERT, account_closed_notice_send
+        from .data_export import register_export_section
+
+        register_export_section("notifications", notifications_export)
+        register_handler(ACCOUNT_CLOSED_ALERT, account_closed_notice_send)

@@ -82,3 +82,17 @@ class SignupConsentForm(forms.Form):
 class MarketingConsentForm(forms.Form):
     marketing_email = forms.BooleanField(label=_("Send me offers by email"), required=False)
     marketing_sms = forms.BooleanField(label=_("Send me offers by SMS"), required=False)
+
+
+class AccountCloseForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that I will no longer be able to log in or use my wallet"),
+        required=True,
+        error_messages={"required": _("Tick the box to confirm that you want to close it.")},
+    )

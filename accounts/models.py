@@ -116,6 +116,8 @@ class SecurityEvent(models.Model):
         SECOND_FACTOR_REMOVED = "second_factor_removed", _("Second factor removed")
         BACKUP_CODES_GENERATED = "backup_codes_generated", _("Backup codes generated")
         SECOND_FACTOR_FAILED = "second_factor_failed", _("Wrong second-factor code")
+        DATA_EXPORTED = "data_exported", _("Personal data downloaded")
+        ACCOUNT_CLOSED = "account_closed", _("Account closed")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="security_events")
     kind = models.CharField(max_length=40, choices=Kind.choices)

@@ -22,3 +22,20 @@ class MeSerializer(serializers.Serializer):
     phone = serializers.CharField(allow_null=True)
     language = serializers.CharField()
     has_second_factor = serializers.BooleanField()
+
+
+class DataExportSerializer(serializers.Serializer):
+    """The header of the export; each app adds its own sections next to it."""
+
+    format_version = serializers.IntegerField()
+    generated_at = serializers.DateTimeField()
+    user_id = serializers.IntegerField()
+    profile = serializers.DictField()
+
+
+class AccountCloseInputSerializer(serializers.Serializer):
+    password = StrictCharField(label=_("Password"), trim_whitespace=False, max_length=256)
+
+
+class AccountClosedSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["closed"])

@@ -7,6 +7,9 @@ app_name = "accounts"
 urlpatterns = [
     path("security/", views.security, name="security"),
     path("privacy/", views.privacy, name="privacy"),
+    path("privacy/export/", views.data_export, name="data_export"),
+    path("close/", views.account_close_page, name="close"),
+    path("closed/", views.account_closed, name="closed"),
     path("security/authenticator/", views.totp_setup, name="totp_setup"),
     path("security/backup-codes/", views.backup_codes_regenerate, name="backup_codes"),
     path(

@@ -2,13 +2,17 @@
 
 # allauth.account.stages must not be the first allauth module imported (a circular import).
 from allauth.account.internal import flows  # noqa: F401, I001
+import json
+
 from allauth.account.stages import LoginStageController
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,10 +22,14 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
+from config.api_errors import ApplicationError
+
 from . import services
+from .closure import account_close, account_closure_check
 from .consent import consents_record, current_consents
-from .forms import MarketingConsentForm, SecondFactorForm, TOTPConfirmForm
-from .models import Consent
+from .data_export import data_export_create
+from .forms import AccountCloseForm, MarketingConsentForm, SecondFactorForm, TOTPConfirmForm
+from .models import Consent, SecurityEvent
 from .selectors import backup_codes_left, has_second_factor
 from .stages import SecondFactorStage
 
@@ -68,6 +76,23 @@ def second_factor(request):
     )
 
 
+def _second_factor_first(request, next_url: str):
+    """A session that has not passed its second factor must do so before this page."""
+    if has_second_factor(request.user) and not request.user.is_verified():
+        return redirect(f"{reverse('account_second_factor')}?next={next_url}")
+    return None
+
+
+def _client(request) -> dict:
+    return {
+        "ip_address": request.META.get("REMOTE_ADDR"),
+        "user_agent": request.headers.get("User-Agent", ""),
+    }
+
+
+RECENT_SECURITY_EVENTS = 10
+
+
 @login_required
 def security(request):
     devices = list(devices_for_user(request.user, confirmed=True))
@@ -79,6 +104,9 @@ def security(request):
             "passkeys": [d for d in devices if isinstance(d, WebAuthnCredential)],
             "backup_codes_left": backup_codes_left(request.user),
             "has_second_factor": has_second_factor(request.user),
+            "events": SecurityEvent.objects.filter(user=request.user).order_by(
+                "-created_at", "-id"
+            )[:RECENT_SECURITY_EVENTS],
         },
     )
 
@@ -163,6 +191,67 @@ def privacy(request):
         return redirect("accounts:privacy")
     history = Consent.objects.filter(user=request.user).order_by("-created_at", "-id")[:50]
     return render(request, "account/privacy.html", {"form": form, "history": history})
+
+
+@login_required
+@require_POST
+def data_export(request):
+    """The customer's own data as a JSON file (never anyone else's: it is always request.user)."""
+    guard = _second_factor_first(request, reverse("accounts:privacy"))
+    if guard:
+        return guard
+    document = data_export_create(user=request.user, **_client(request))
+    response = HttpResponse(
+        json.dumps(document, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    filename = f"my-data-{timezone.localdate():%Y%m%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def account_close_page(request):
+    """What stands in the way of closing, or the form that closes. A GET never changes anything."""
+    guard = _second_factor_first(request, reverse("accounts:close"))
+    if guard:
+        return guard
+    form = AccountCloseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_close(
+                user=request.user,
+                password=form.cleaned_data["password"],
+                request=request,
+                **_client(request),
+            )
+        except ApplicationError as error:
+            fields = dict(error.fields)
+            for message in fields.pop("password", []):
+                form.add_error("password", message)
+            if not fields and not form.errors:
+                form.add_error(None, str(error.detail))
+        else:
+            logout(request)
+            return redirect("accounts:closed")
+    blockers = account_closure_check(user=request.user)
+    return render(
+        request,
+        "account/close.html",
+        {
+            "form": form,
+            "blockers": blockers,
+            "retention_years": settings.RECORDS_RETENTION_YEARS,
+        },
+    )
+
+
+def account_closed(request):
+    """The goodbye page after closing, shown logged out (so to anyone)."""
+    return render(
+        request, "account/closed.html", {"retention_years": settings.RECORDS_RETENTION_YEARS}
+    )
 
 
 def legal(request, document: str):

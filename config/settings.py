@@ -382,3 +382,6 @@ CELERY_BEAT_SCHEDULE = {
 TERMS_VERSION = env.str("TERMS_VERSION", default="2026-11")
 PRIVACY_VERSION = env.str("PRIVACY_VERSION", default="2026-11")
 MARKETING_CONSENT_VERSION = env.str("MARKETING_CONSENT_VERSION", default="2026-11")
+# A closed account's records (identity, transactions) are kept this long after closing, as
+# anti-money-laundering rules require; nothing is deleted when a customer closes an account.
+RECORDS_RETENTION_YEARS = env.int("RECORDS_RETENTION_YEARS", default=5)

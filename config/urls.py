@@ -24,6 +24,8 @@ admin.site.site_header = "数字钱包 · Admin"
 api_v1 = [
     path("auth/token/", accounts_api.TokenObtainApi.as_view(), name="auth-token"),
     path("me/", accounts_api.MeApi.as_view(), name="me"),
+    path("me/export/", accounts_api.DataExportApi.as_view(), name="me-export"),
+    path("me/close/", accounts_api.AccountCloseApi.as_view(), name="me-close"),
     path("", include("wallet.urls_api")),
     path(
         "linked-accounts/",

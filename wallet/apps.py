@@ -16,3 +16,7 @@ class WalletConfig(AppConfig):
         from . import alerts
 
         alerts.connect()
+
+        from . import privacy
+
+        privacy.connect()

@@ -58,6 +58,7 @@ ALLOWED_ENGLISH = (
     "TOTP",
     "PDF",
     "CSV",
+    "JSON",
 )
 # Elements whose text is not checked on zh-hans pages: code (keys, backup codes), what the user
 # typed, scripts, and anything explicitly marked as another language or as not to be
