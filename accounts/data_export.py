@@ -19,7 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from .models import Consent, KnownDevice, SecurityEvent, User
+from .models import Consent, KnownDevice, LinkedAccount, SecurityEvent, User
 from .services import security_event_record
 
 EXPORT_FORMAT_VERSION = 1
@@ -154,8 +154,29 @@ def _second_factors(user: User) -> list:
     return found
 
 
+def _linked_accounts(user: User) -> list:
+    """What we keep of each card or account: never the number (only the bank has it)."""
+    return [
+        {
+            "id": account.pk,
+            "kind": account.kind,
+            "bank": account.get_bank_display(),
+            "holder_name": account.holder_name,
+            "last4": account.last4,
+            "expiry": account.expiry,
+            "status": account.status,
+            "is_default": account.is_default,
+            "linked_at": iso(account.created_at),
+            "verified_at": iso(account.verified_at),
+            "removed_at": iso(account.removed_at),
+        }
+        for account in LinkedAccount.objects.filter(user=user).order_by("created_at", "pk")
+    ]
+
+
 register_export_section("profile", _profile)
 register_export_section("consents", _consents)
 register_export_section("security_events", _security_events)
 register_export_section("known_devices", _known_devices)
 register_export_section("second_factors", _second_factors)
+register_export_section("linked_accounts", _linked_accounts)

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from accounts.closure import closure_refused
 from accounts.data_export import iso
 
-from .models import Budget, Entry, PaymentRequest, Transaction, Wallet
+from .models import Budget, Entry, FundingOrder, PaymentRequest, Transaction, Wallet
 from .money import quantize
 from .selectors import counterparty_label
 
@@ -40,6 +40,24 @@ def wallet_export(user) -> dict:
             "balances": [],
             "transactions": [],
             "payment_requests": [],
+            "top_ups_and_withdrawals": [
+                {
+                    "reference": order.reference,
+                    "direction": order.direction,
+                    "status": order.status,
+                    "amount": _amount(order.amount, order.currency),
+                    "currency": order.currency,
+                    "card_or_account": order.source.label,
+                    "rejection_reason": order.rejection_reason,
+                    "transaction": order.transaction_id,
+                    "reversal": order.reversal_id,
+                    "created_at": iso(order.created_at),
+                    "decided_at": iso(order.decided_at),
+                }
+                for order in FundingOrder.objects.filter(wallet=wallet)
+                .select_related("source")
+                .order_by("created_at", "pk")
+            ],
             "budgets": [],
         }
     entries = (
@@ -87,6 +105,24 @@ def wallet_export(user) -> dict:
                 "created_at", "pk"
             )
         ],
+        "top_ups_and_withdrawals": [
+            {
+                "reference": order.reference,
+                "direction": order.direction,
+                "status": order.status,
+                "amount": _amount(order.amount, order.currency),
+                "currency": order.currency,
+                "card_or_account": order.source.label,
+                "rejection_reason": order.rejection_reason,
+                "transaction": order.transaction_id,
+                "reversal": order.reversal_id,
+                "created_at": iso(order.created_at),
+                "decided_at": iso(order.decided_at),
+            }
+            for order in FundingOrder.objects.filter(wallet=wallet)
+            .select_related("source")
+            .order_by("created_at", "pk")
+        ],
         "budgets": [
             {"category": category, "amount": _amount(amount, "CNY"), "currency": "CNY"}
             for category, amount in Budget.objects.filter(wallet=wallet)
@@ -118,6 +154,8 @@ def wallet_closure_blockers(user) -> list[str]:
         .distinct()
         .count()
     )
+    if FundingOrder.objects.filter(wallet=wallet, status=FundingOrder.Status.PENDING).exists():
+        reasons.append(_("A top-up or withdrawal is waiting for your bank: wait for its answer."))
     if unsettled:
         reasons.append(
             ngettext(

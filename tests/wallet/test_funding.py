@@ -4,6 +4,7 @@ exactly once, a rejection moves nothing (top-up) or gives the money back (withdr
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from django.core.management import call_command
 
 from accounts import linking
@@ -239,3 +240,31 @@ def test_a_source_with_a_pending_order_cannot_be_removed_until_the_bank_answers(
     linking.linked_account_remove(user=wallet.user, account_id=source.pk)
     source.refresh_from_db()
     assert source.status == LinkedAccount.Status.REMOVED
+
+
+def test_a_pending_top_up_blocks_closing_the_account(django_capture_on_commit_callbacks):
+    from accounts.closure import account_closure_check
+
+    wallet = WalletFactory()
+    source = _card(wallet.user)
+    with django_capture_on_commit_callbacks(execute=False):
+        _top_up(wallet, source, "5.00")
+    with translation.override("en"):
+        reasons = account_closure_check(user=wallet.user)
+    assert "A top-up or withdrawal is waiting for your bank: wait for its answer." in reasons
+
+
+def test_the_data_export_lists_linked_accounts_and_funding_without_numbers():
+    from accounts.data_export import data_export_build
+
+    wallet = funded_wallet("50.00")
+    number = sandbox_card_number(ending="6161")
+    source = sandbox_link_verified(
+        user=wallet.user, kind="debit_card", holder_name="张三", number=number
+    )
+    order = _withdraw(wallet, source, "20.00").order
+    export = data_export_build(user=wallet.user)
+    assert [a["last4"] for a in export["linked_accounts"]] == ["6161"]
+    funding = export["wallet"]["top_ups_and_withdrawals"]
+    assert [(f["reference"], f["amount"]) for f in funding] == [(order.reference, "20.00")]
+    assert number not in str(export) and source.token not in str(export)
