@@ -8,7 +8,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +20,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 from accounts.selectors import has_second_factor
 from config.api_errors import ApplicationError
 from config.qr import qr_svg
+from config.ratelimit import hits_in_last_minute
 
 from . import documents, selectors, services, stepup
 from .forms import (
@@ -707,9 +707,7 @@ def verify_receipt(request):
     code = request.GET.get("code", "").strip()[:64]
     result = None
     if code:
-        key = f"receipt-verify:{request.META.get('REMOTE_ADDR')}"
-        attempts = cache.get_or_set(key, 0, timeout=60)
-        cache.incr(key)
+        attempts = hits_in_last_minute(f"receipt-verify:{request.META.get('REMOTE_ADDR')}")
         if attempts >= settings.RECEIPT_VERIFY_RATE_PER_MINUTE:
             return render(
                 request, "wallet/verify_receipt.html", {"code": code, "throttled": True}, status=429

@@ -4,8 +4,8 @@ exactly once, a rejection moves nothing (top-up) or gives the money back (withdr
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 from django.core.management import call_command
+from django.utils import translation
 
 from accounts import linking
 from accounts.bank.sandbox import sandbox_card_number, sandbox_link_verified
