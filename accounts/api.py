@@ -1,5 +1,6 @@
-"""Identity endpoints of the API: a token for the app, and who am I."""
+"""Identity endpoints of the API: a token for the app, who am I, and identity verification."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate, logout
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -15,19 +16,27 @@ from config.api_errors import (
     NOT_JSON,
     NOT_LOGGED_IN,
     READ_ERRORS,
+    WRITE_ERRORS,
     ApplicationError,
     ErrorSerializer,
 )
 
+from . import kyc
 from .closure import account_close
 from .data_export import data_export_create
 from .lockout import lockout_response
-from .selectors import has_second_factor
+from .masking import phone_masked
+from .selectors import has_second_factor, identity_document_of, kyc_limits_by_level
 from .serializers import (
     AccountClosedSerializer,
     AccountCloseInputSerializer,
     DataExportSerializer,
+    IdentityInputSerializer,
+    KycSerializer,
     MeSerializer,
+    PhoneConfirmSerializer,
+    PhoneStartedSerializer,
+    PhoneStartSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
@@ -183,3 +192,95 @@ class AccountCloseApi(APIView):
         if request.auth is None:  # a browser session: end it (a token is already deleted)
             logout(request._request)
         return Response({"status": "closed"})
+
+
+# --- identity verification (KYC) ------------------------------------------------------------
+
+CODE_THROTTLED = OpenApiResponse(
+    ErrorSerializer,
+    description=(
+        "A code was sent less than a minute ago (`code_resend_too_soon`), or too many codes "
+        "were asked for in the last hour (`code_too_many`)."
+    ),
+)
+
+
+def kyc_payload(user) -> dict:
+    document = identity_document_of(user)
+    return {
+        "level": user.kyc_level,
+        "level_label": user.get_kyc_level_display(),
+        "phone": phone_masked(user.phone) if user.phone_verified else None,
+        "phone_verified": user.phone_verified,
+        "document": {
+            "document_type": document.document_type,
+            "number_masked": document.number_masked,
+            "recorded_at": document.recorded_at,
+            "verified_at": document.verified_at,
+        }
+        if document
+        else None,
+        "limits": [
+            {
+                "level": row.level,
+                "label": row.label,
+                "currency": "CNY",
+                "per_transaction": row.per_transaction,
+                "daily": row.daily,
+                "monthly": row.monthly,
+            }
+            for row in kyc_limits_by_level()
+        ],
+    }
+
+
+class KycApi(APIView):
+    """The customer's verification level, what they verified, and each level's limits (CNY)."""
+
+    @extend_schema(responses={200: KycSerializer, **READ_ERRORS})
+    def get(self, request):
+        return Response(KycSerializer(kyc_payload(request.user)).data)
+
+
+class KycPhoneApi(APIView):
+    """Send a 6-digit code by SMS to the number the customer wants to verify."""
+
+    @extend_schema(
+        request=PhoneStartSerializer,
+        responses={202: PhoneStartedSerializer, **WRITE_ERRORS, 429: CODE_THROTTLED},
+    )
+    def post(self, request):
+        data = PhoneStartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        verification = kyc.phone_verification_start(
+            user=request.user, phone=data.validated_data["phone"]
+        )
+        payload = {
+            "detail": _("We sent a code by SMS."),
+            "phone": phone_masked(verification.phone),
+            "expires_at": verification.expires_at,
+            "resend_after_seconds": settings.KYC_PHONE_CODE_RESEND_SECONDS,
+        }
+        return Response(PhoneStartedSerializer(payload).data, status=status.HTTP_202_ACCEPTED)
+
+
+class KycPhoneConfirmApi(APIView):
+    """The code from the SMS: the number becomes the customer's verified phone."""
+
+    @extend_schema(request=PhoneConfirmSerializer, responses={200: KycSerializer, **WRITE_ERRORS})
+    def post(self, request):
+        data = PhoneConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = kyc.phone_verification_confirm(user=request.user, code=data.validated_data["code"])
+        return Response(KycSerializer(kyc_payload(user)).data)
+
+
+class KycIdentityApi(APIView):
+    """Record (or correct, until a branch checked it) the customer's identity document."""
+
+    @extend_schema(request=IdentityInputSerializer, responses={200: KycSerializer, **WRITE_ERRORS})
+    def post(self, request):
+        data = IdentityInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        kyc.identity_document_record(user=request.user, **data.validated_data)
+        return Response(KycSerializer(kyc_payload(request.user)).data)

@@ -19,6 +19,10 @@ class AccountsConfig(AppConfig):
 
         register_handler(LINKED_ACCOUNT_ALERT, linked_account_alert_send)
 
+        from .kyc import KYC_LEVEL_RAISED, kyc_level_raised_send
+
+        register_handler(KYC_LEVEL_RAISED, kyc_level_raised_send)
+
         from .consent import marketing_channels
 
         register_channel_decider(Notification.Kind.MARKETING, marketing_channels)

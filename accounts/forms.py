@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .consent import consents_record
+from .identity import DocumentType
 from .models import Consent
 from .services import second_factor_check, totp_device_confirm
 
@@ -95,4 +96,38 @@ class AccountCloseForm(forms.Form):
         label=_("I understand that I will no longer be able to log in or use my wallet"),
         required=True,
         error_messages={"required": _("Tick the box to confirm that you want to close it.")},
+    )
+
+
+class PhoneVerificationForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile phone number"),
+        help_text=_("A mainland number may leave out +86. We send a 6-digit code to it."),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+
+class PhoneCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]*"}
+        ),
+    )
+
+
+class IdentityDocumentForm(forms.Form):
+    document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
+    number = forms.CharField(
+        label=_("Document number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    full_name = forms.CharField(
+        label=_("Full name"),
+        help_text=_("Exactly as on the document."),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )

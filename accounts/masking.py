@@ -1,4 +1,5 @@
-"""How a person's name, email or phone is shown to anyone other than that person.
+"""How a person's name, email, phone or identity document number is shown to anyone other than
+that person.
 
 A payee on a transfer confirmation, the requester on a payment request, a delivery log line:
 enough to recognise whom you deal with, never enough to learn who they are.
@@ -54,3 +55,16 @@ def phone_masked(phone: str) -> str:
 def display_name_masked(user) -> str:
     """What others see of a customer: the masked name, or the masked email without one."""
     return name_masked(user.full_name) if user.full_name else email_masked(user.email)
+
+
+def identity_number_masked(number: str) -> str:
+    """What anyone but the owner may see: the first and last few characters, at most half of it.
+
+    An 18-character resident ID shows 4 at each end (1101**********123X); a short passport
+    number shows fewer, so that a masked number never gives most of it away.
+    """
+    number = number or ""
+    shown = min(4, len(number) // 4)
+    if shown == 0:
+        return "*" * len(number)
+    return number[:shown] + "*" * (len(number) - 2 * shown) + number[-shown:]

@@ -1,6 +1,7 @@
 """The user (email is the login), the devices a user has logged in from, security events,
-consents, and the bank accounts and cards linked as funding sources (with the sandbox bank's
-own records)."""
+consents, the bank accounts and cards linked as funding sources (with the sandbox bank's
+own records), and what identity verification (KYC) recorded: the identity document and phone
+codes."""
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
@@ -10,6 +11,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .identity import DocumentType
+from .masking import identity_number_masked
 from .phone import normalize_phone
 
 
@@ -55,6 +58,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     kyc_level = models.PositiveSmallIntegerField(
         _("KYC level"), choices=KycLevel.choices, default=0
     )
+    # Set when the customer proved they receive SMS at `phone` (a code sent to it came back).
+    phone_verified_at = models.DateTimeField(_("phone verified at"), null=True, blank=True)
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -79,6 +84,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
         self.phone = normalize_phone(self.phone) or None
+
+    @property
+    def phone_verified(self) -> bool:
+        return bool(self.phone and self.phone_verified_at)
 
     def get_full_name(self):
         return self.full_name or self.email
@@ -118,6 +127,9 @@ class SecurityEvent(models.Model):
         SECOND_FACTOR_FAILED = "second_factor_failed", _("Wrong second-factor code")
         DATA_EXPORTED = "data_exported", _("Personal data downloaded")
         ACCOUNT_CLOSED = "account_closed", _("Account closed")
+        PHONE_VERIFIED = "phone_verified", _("Phone number verified")
+        IDENTITY_RECORDED = "identity_recorded", _("Identity document recorded")
+        KYC_LEVEL_CHANGED = "kyc_level_changed", _("Verification level changed")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="security_events")
     kind = models.CharField(max_length=40, choices=Kind.choices)
@@ -289,3 +301,69 @@ class SandboxOperation(models.Model):
 
     def __str__(self):
         return self.reference
+
+
+class IdentityDocument(models.Model):
+    """The identity document a customer proved who they are with: at most one per customer, and
+    one document belongs to one customer only. Recorded by the customer (level 1) and checked
+    in person by branch staff (level 2). The number is shown masked to anyone but its owner."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="identity_document")
+    document_type = models.CharField(
+        _("document type"), max_length=20, choices=DocumentType.choices
+    )
+    number = models.CharField(_("document number"), max_length=20)
+    full_name = models.CharField(_("full name as on the document"), max_length=150)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    # Both stay empty until branch staff has seen the document itself (level 2).
+    verified_at = models.DateTimeField(_("verified in person at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,  # who vouched for an identity is kept as long as the identity
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+
+    class Meta:
+        verbose_name = _("identity document")
+        verbose_name_plural = _("identity documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document_type", "number"], name="identity_document_one_owner"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_document_type_display()} {self.number_masked}"
+
+    @property
+    def number_masked(self) -> str:
+        return identity_number_masked(self.number)
+
+
+class PhoneVerification(models.Model):
+    """A one-time code sent by SMS to prove a phone number. Only a keyed hash of the code is
+    stored; it is valid for a few minutes, dies after a few wrong tries, and only the user's
+    latest code counts."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="phone_verifications")
+    phone = models.CharField(max_length=20)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phone verification")
+        verbose_name_plural = _("phone verifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(fields=["phone", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ****{self.phone[-4:]}"

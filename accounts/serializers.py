@@ -3,6 +3,8 @@ from rest_framework import serializers
 
 from config.api_errors import StrictCharField
 
+from .identity import DocumentType
+
 
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(label=_("Email"))
@@ -39,3 +41,51 @@ class AccountCloseInputSerializer(serializers.Serializer):
 
 class AccountClosedSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["closed"])
+
+
+class PhoneStartSerializer(serializers.Serializer):
+    phone = StrictCharField(label=_("Mobile phone number"), max_length=32)
+
+
+class PhoneStartedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    phone = serializers.CharField(help_text="The number the code went to, masked.")
+    expires_at = serializers.DateTimeField()
+    resend_after_seconds = serializers.IntegerField()
+
+
+class PhoneConfirmSerializer(serializers.Serializer):
+    code = StrictCharField(label=_("Code from the SMS"), max_length=16)
+
+
+class IdentityInputSerializer(serializers.Serializer):
+    document_type = serializers.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
+    number = StrictCharField(label=_("Document number"), max_length=40)
+    full_name = StrictCharField(label=_("Full name"), max_length=150)
+
+
+class IdentityDocumentSerializer(serializers.Serializer):
+    document_type = serializers.ChoiceField(choices=DocumentType.choices)
+    number_masked = serializers.CharField(help_text="E.g. 1101**********123X: never in full.")
+    recorded_at = serializers.DateTimeField()
+    verified_at = serializers.DateTimeField(
+        allow_null=True, help_text="When branch staff checked it in person (level 2)."
+    )
+
+
+class LevelLimitsSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    label = serializers.CharField()
+    currency = serializers.CharField()
+    per_transaction = serializers.DecimalField(max_digits=20, decimal_places=2)
+    daily = serializers.DecimalField(max_digits=20, decimal_places=2)
+    monthly = serializers.DecimalField(max_digits=20, decimal_places=2)
+
+
+class KycSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    level_label = serializers.CharField()
+    phone = serializers.CharField(allow_null=True, help_text="The verified number, masked.")
+    phone_verified = serializers.BooleanField()
+    document = IdentityDocumentSerializer(allow_null=True)
+    limits = LevelLimitsSerializer(many=True)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("privacy/export/", views.data_export, name="data_export"),
     path("close/", views.account_close_page, name="close"),
     path("closed/", views.account_closed, name="closed"),
+    path("verification/", views.verification, name="verification"),
     path("security/authenticator/", views.totp_setup, name="totp_setup"),
     path("security/backup-codes/", views.backup_codes_regenerate, name="backup_codes"),
     path(

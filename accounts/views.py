@@ -1,4 +1,5 @@
-"""Identity pages of our own: the second-factor step of login and the security settings."""
+"""Identity pages of our own: the second-factor step of login, the security settings and
+identity verification (KYC)."""
 
 # allauth.account.stages must not be the first allauth module imported (a circular import).
 from allauth.account.internal import flows  # noqa: F401, I001
@@ -24,13 +25,28 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from config.api_errors import ApplicationError
 
-from . import services
+from . import kyc, services
 from .closure import account_close, account_closure_check
 from .consent import consents_record, current_consents
 from .data_export import data_export_create
-from .forms import AccountCloseForm, MarketingConsentForm, SecondFactorForm, TOTPConfirmForm
+from .forms import (
+    AccountCloseForm,
+    IdentityDocumentForm,
+    MarketingConsentForm,
+    PhoneCodeForm,
+    PhoneVerificationForm,
+    SecondFactorForm,
+    TOTPConfirmForm,
+)
 from .models import Consent, SecurityEvent
-from .selectors import backup_codes_left, has_second_factor
+from .masking import phone_masked
+from .selectors import (
+    backup_codes_left,
+    has_second_factor,
+    identity_document_of,
+    kyc_limits_by_level,
+    phone_verification_pending,
+)
 from .stages import SecondFactorStage
 
 
@@ -259,3 +275,75 @@ def legal(request, document: str):
         raise Http404
     version = settings.TERMS_VERSION if document == "terms" else settings.PRIVACY_VERSION
     return render(request, f"legal/{document}.html", {"version": version})
+
+
+def _form_errors_from(form, error: ApplicationError) -> None:
+    """Show a service's refusal on the form: under its field when the form has one."""
+    placed = False
+    for field, field_messages in (error.fields or {}).items():
+        target = field if field in form.fields else None
+        for message in field_messages:
+            form.add_error(target, message)
+            placed = True
+    if not placed:
+        form.add_error(None, str(error.detail))
+
+
+@login_required
+def verification(request):
+    """Identity verification: the current level, what each level allows, and the steps up."""
+    user = request.user
+    data = request.POST if request.method == "POST" else None
+    action = data.get("action") if data is not None else None
+    pending = phone_verification_pending(user)
+    phone_form = PhoneVerificationForm(
+        data if action == "phone" else None,
+        initial={"phone": pending.phone if pending else (user.phone or "")},
+    )
+    code_form = PhoneCodeForm(data if action == "code" else None)
+    identity_form = IdentityDocumentForm(data if action == "identity" else None)
+
+    if action == "phone" and phone_form.is_valid():
+        try:
+            kyc.phone_verification_start(user=user, phone=phone_form.cleaned_data["phone"])
+        except ApplicationError as error:
+            _form_errors_from(phone_form, error)
+        else:
+            messages.success(request, _("We sent a code by SMS. Enter it below."))
+            return redirect("accounts:verification")
+    elif action == "code" and code_form.is_valid():
+        try:
+            kyc.phone_verification_confirm(user=user, code=code_form.cleaned_data["code"])
+        except ApplicationError as error:
+            _form_errors_from(code_form, error)
+        else:
+            messages.success(request, _("Your phone number is verified."))
+            return redirect("accounts:verification")
+    elif action == "identity" and identity_form.is_valid():
+        try:
+            kyc.identity_document_record(user=user, **identity_form.cleaned_data)
+        except ApplicationError as error:
+            _form_errors_from(identity_form, error)
+        else:
+            messages.success(request, _("Your identity document is recorded."))
+            return redirect("accounts:verification")
+
+    document = identity_document_of(user)
+    return render(
+        request,
+        "account/verification.html",
+        {
+            "level": user.kyc_level,
+            "level_label": user.get_kyc_level_display(),
+            "levels": kyc_limits_by_level(),
+            "phone_verified": user.phone_verified,
+            "phone_masked": phone_masked(user.phone) if user.phone_verified else "",
+            "pending_phone_masked": phone_masked(pending.phone) if pending else "",
+            "document": document,
+            "phone_form": phone_form,
+            "code_form": code_form,
+            "identity_form": identity_form,
+            "show_code_form": pending is not None or action == "code",
+            "code_minutes": max(1, settings.KYC_PHONE_CODE_TTL_SECONDS // 60),
+        },
+    )

@@ -385,3 +385,10 @@ MARKETING_CONSENT_VERSION = env.str("MARKETING_CONSENT_VERSION", default="2026-1
 # A closed account's records (identity, transactions) are kept this long after closing, as
 # anti-money-laundering rules require; nothing is deleted when a customer closes an account.
 RECORDS_RETENTION_YEARS = env.int("RECORDS_RETENTION_YEARS", default=5)
+
+# --- Identity verification (KYC): phone codes sent by SMS ------------------------------
+KYC_PHONE_CODE_TTL_SECONDS = env.int("KYC_PHONE_CODE_TTL_SECONDS", default=300)
+KYC_PHONE_CODE_MAX_ATTEMPTS = env.int("KYC_PHONE_CODE_MAX_ATTEMPTS", default=5)
+# One code per this many seconds, and at most so many per hour per customer and per number.
+KYC_PHONE_CODE_RESEND_SECONDS = env.int("KYC_PHONE_CODE_RESEND_SECONDS", default=60)
+KYC_PHONE_CODES_PER_HOUR = env.int("KYC_PHONE_CODES_PER_HOUR", default=5)

@@ -26,6 +26,7 @@ api_v1 = [
     path("me/", accounts_api.MeApi.as_view(), name="me"),
     path("me/export/", accounts_api.DataExportApi.as_view(), name="me-export"),
     path("me/close/", accounts_api.AccountCloseApi.as_view(), name="me-close"),
+    path("", include("accounts.urls_api")),
     path("", include("wallet.urls_api")),
     path(
         "linked-accounts/",

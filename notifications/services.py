@@ -211,6 +211,13 @@ def _deliver(notification: Notification, channel: str) -> None:
     )
 
 
+def sms_send(*, to: str, body: str) -> None:
+    """One SMS to a number that is not (yet) a customer's, e.g. a code proving it is theirs.
+
+    Not in the inbox and not logged with its text: such messages carry secrets."""
+    sms_backend().send(to, body)
+
+
 def _masked_address(email: str) -> str:
     local, _at, domain = email.partition("@")
     return f"{local[:1]}***@{domain}"

@@ -23,5 +23,14 @@ class FileSmsBackend:
             handle.write(f"{phone}\t{text}\n")
 
 
+class LocmemSmsBackend:
+    """Keeps messages in memory, like Django's locmem e-mail backend (tests read `outbox`)."""
+
+    outbox: list[tuple[str, str]] = []
+
+    def send(self, phone: str, text: str) -> None:
+        self.outbox.append((phone, text))
+
+
 def sms_backend():
     return import_string(settings.SMS_BACKEND)()
