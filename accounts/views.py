@@ -335,7 +335,17 @@ def verification(request):
         {
             "level": user.kyc_level,
             "level_label": user.get_kyc_level_display(),
-            "levels": kyc_limits_by_level(),
+            "levels": [
+                {
+                    "level": row.level,
+                    "label": row.label,
+                    # Grouped as the wallet shows money (12,345.60), whatever the language.
+                    "per_transaction": f"{row.per_transaction:,.2f}",
+                    "daily": f"{row.daily:,.2f}",
+                    "monthly": f"{row.monthly:,.2f}",
+                }
+                for row in kyc_limits_by_level()
+            ],
             "phone_verified": user.phone_verified,
             "phone_masked": phone_masked(user.phone) if user.phone_verified else "",
             "pending_phone_masked": phone_masked(pending.phone) if pending else "",

@@ -47,3 +47,11 @@ def totp_code(device: TOTPDevice, steps_ahead: int = 0) -> str:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = totp.time + steps_ahead * device.step
     return f"{totp.token():0{device.digits}d}"
+
+
+def resident_id(region: str = "110105", born: str = "19900307", sequence: str = "123") -> str:
+    """A resident ID number with the right GB 11643-1999 check character."""
+    from accounts.identity import resident_id_check_char
+
+    first17 = f"{region}{born}{sequence}"
+    return first17 + resident_id_check_char(first17)
