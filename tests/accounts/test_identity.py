@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,11 +26,12 @@ def test_the_standards_own_example_is_accepted_and_normalised():
     assert identity_number_validate(RESIDENT, "110105 19491231 002x") == "11010519491231002X"
 
 
-def test_a_wrong_check_character_is_refused_with_a_clear_message():
-    with pytest.raises(ValidationError) as caught:
+@pytest.mark.parametrize(("language", "says"), [("en", "last character"), ("zh-hans", "校验码")])
+def test_a_wrong_check_character_is_refused_with_a_clear_message(language, says):
+    with translation.override(language), pytest.raises(ValidationError) as caught:
         identity_number_validate(RESIDENT, "110105194912310021")
     assert caught.value.code == "id_checksum"
-    assert "last character" in caught.value.messages[0]
+    assert says in caught.value.messages[0]
 
 
 @pytest.mark.parametrize(
