@@ -20,6 +20,7 @@ from config.api_errors import ApplicationError
 from notifications.models import Notification
 from notifications.services import notify, outbox_enqueue, sms_send
 
+from .data_export import iso, register_export_section
 from .identity import identity_number_validate
 from .masking import identity_number_masked, phone_masked
 from .models import IdentityDocument, PhoneVerification, SecurityEvent, User
@@ -389,3 +390,24 @@ def kyc_level_raised_send(*, security_event_id: int) -> None:
         dedupe_key=f"security-event:{event.pk}",
         link=reverse("accounts:verification"),
     )
+
+
+def _export_section(user: User) -> dict:
+    """The customer's own copy (data export): their document in full, as they gave it; never
+    the codes' hashes nor who on the staff checked it."""
+    document = IdentityDocument.objects.filter(user=user).first()
+    return {
+        "phone_verified_at": iso(user.phone_verified_at),
+        "document": {
+            "document_type": document.document_type,
+            "number": document.number,
+            "full_name": document.full_name,
+            "recorded_at": iso(document.recorded_at),
+            "verified_in_person_at": iso(document.verified_at),
+        }
+        if document
+        else None,
+    }
+
+
+register_export_section("identity_verification", _export_section)

@@ -9,12 +9,8 @@ from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accounts.identity import (
-    DocumentType,
-    identity_number_masked,
-    identity_number_validate,
-    resident_id_check_char,
-)
+from accounts.identity import DocumentType, identity_number_validate, resident_id_check_char
+from accounts.masking import identity_number_masked
 
 from .factories import resident_id
 

@@ -89,7 +89,7 @@ def test_phone_and_document_raise_a_customer_to_level_1_and_a_larger_payment_goe
 
     response = start(after_commit, client)
     assert response.status_code == 202
-    assert response.json()["phone"] == "+86138****8000"
+    assert response.json()["phone"] == "+86 138****8000"
     code = code_sent_to(sms)
 
     response = client.post("/api/v1/kyc/phone/confirm/", {"code": wrong(code)}, format="json")
@@ -364,7 +364,7 @@ def test_the_page_walks_through_phone_and_document_to_level_1(
         response = client.post(url, {"action": "phone", "phone": PHONE})
     assert response.status_code == 302
     page = client.get(url).content.decode()
-    assert 'name="code"' in page and "+86138****8000" in page
+    assert 'name="code"' in page and "+86 138****8000" in page
 
     response = client.post(url, {"action": "code", "code": "000000"})
     if code_sent_to(sms) != "000000":
@@ -411,3 +411,15 @@ def test_the_security_page_and_the_dashboard_link_to_verification(client, user):
     url = reverse("accounts:verification")
     assert url in client.get(reverse("accounts:security")).content.decode()
     assert url in client.get(reverse("dashboard")).content.decode()
+
+
+def test_the_data_export_gives_the_customer_their_own_document_in_full(user):
+    from accounts.data_export import data_export_build
+
+    kyc.identity_document_record(
+        user=user, document_type="cn_resident_id", number=ID_NUMBER, full_name="王小明"
+    )
+    section = data_export_build(user=user)["identity_verification"]
+    assert section["document"]["number"] == ID_NUMBER
+    assert section["document"]["verified_in_person_at"] is None
+    assert section["phone_verified_at"] is None
