@@ -59,7 +59,7 @@ def test_register_a_passkey_then_use_it_to_finish_logging_in(page, live_server, 
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
     page.goto(f"{base}/accounts/security/")
     _click_passkey(page, "#passkey-register-button")
-    expect(page.locator(".plain-list li")).to_have_count(1, timeout=15_000)
+    expect(page.locator("[data-testid=passkeys] li")).to_have_count(1, timeout=15_000)
     assert SecurityEvent.objects.filter(
         user=user, kind=SecurityEvent.Kind.SECOND_FACTOR_ADDED, detail__method="passkey"
     ).exists()
@@ -89,7 +89,7 @@ def test_a_passkey_approves_a_large_transfer_on_the_confirm_page(page, live_serv
     _log_in_with_password(page, base, wallet.user.email)
     page.goto(f"{base}/accounts/security/")
     _click_passkey(page, "#passkey-register-button")
-    expect(page.locator(".plain-list li")).to_have_count(1, timeout=15_000)
+    expect(page.locator("[data-testid=passkeys] li")).to_have_count(1, timeout=15_000)
 
     page.goto(f"{base}/wallet/transfer/")
     page.fill("#id_to", friend.handle)
