@@ -25,6 +25,7 @@ class Login:
     email: str
     password: str
     totp_device: TOTPDevice | None
+    names: tuple[str, ...] = ()
 
 
 def _login_for(user: User) -> Login:
@@ -34,7 +35,7 @@ def _login_for(user: User) -> Login:
     if user.is_staff or has_second_factor(user):
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         device = device or TOTPDeviceFactory(user=user)
-    return Login(user.email, PASSWORD, device)
+    return Login(user.email, PASSWORD, device, (user.full_name, user.get_short_name()))
 
 
 def _top_up_once(customer: User) -> None:

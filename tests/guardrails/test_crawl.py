@@ -52,7 +52,15 @@ def test_every_page_passes_the_guardrails_for_every_role(browser, live_server, r
             login = role_logins[role]
             if role != VISITOR:
                 log_in(context, live_server.url, login.email, login.password, login.totp_device)
-            crawler = Crawler(context, live_server.url, role, known=known, screenshot_dir=FAILURES)
+            identity = (login.email, *login.names) if login else ()
+            crawler = Crawler(
+                context,
+                live_server.url,
+                role,
+                known=known,
+                screenshot_dir=FAILURES,
+                identity=identity,
+            )
             reports.append(crawler.crawl(start))
         finally:
             context.close()
