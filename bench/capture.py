@@ -156,14 +156,35 @@ def _capture(call) -> list[Statement]:
     return statements
 
 
+# Rows the captured request inserts and later statements refer to by id (the alert's outbox
+# row, notifications and deliveries): replayed, each insert's id is read back (`\gset`) and used
+# in place of the captured one.
+RETURNED_ID_TABLES = (
+    "notifications_outboxmessage",
+    "notifications_notification",
+    "notifications_delivery",
+)
+RETURNED_ID_SPACING = 1000
+
+
 def _distinct_transaction_ids(start: int) -> None:
-    """The captured transaction's id must not equal any other number in the SQL."""
+    """The captured transaction's id, and the ids of RETURNED_ID_TABLES rows, must not equal
+    any other number in the SQL: their sequences jump to distinct values first."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('wallet_transaction', 'id'), %s)", [start]
         )
+        for k, table in enumerate(RETURNED_ID_TABLES, start=1):
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
+                [table, _returned_id_base(start, k)],
+            )
+
+
+def _returned_id_base(start: int, k: int) -> int:
+    return start + 100 * RETURNED_ID_SPACING + k * RETURNED_ID_SPACING
 
 
 def _api_request(method_path: str, body: dict, token: str, key: str):
@@ -182,6 +203,17 @@ def _replace_int(sql: str, value: int, variable: str) -> str:
     return re.sub(rf"(?<![\w.]){value}(?![\w.])", f":{variable}", sql)
 
 
+def _variables_after_colons(sql: str, names) -> str:
+    """pgbench reads `::` as a cast and does not substitute after it, so a variable right after
+    a colon inside a string (an outbox key like 'txn-alert:<id>') is spliced in instead."""
+    for name in set(names):
+        sql = re.sub(rf"::{name}(?!\w)", f":' || :{name} || '", sql)
+    return sql
+
+
+INSERT_INTO = re.compile(r'^INSERT INTO "(\w+)" .* RETURNING "\w+"\."id"$')
+
+
 def _template(
     statements: list[Statement],
     *,
@@ -192,13 +224,26 @@ def _template(
     """Turn captured SQL into a pgbench script: literals of the capture become variables."""
     lines = []
     open_block = False
+    ints = list(ints)
+    inserted: dict[str, int] = {}
     for statement in statements:
         sql = statement.sql
+        returned_into = None
+        match = INSERT_INTO.match(sql)
+        if match and match.group(1) in RETURNED_ID_TABLES:
+            table = match.group(1)
+            inserted[table] = inserted.get(table, 0) + 1
+            k = RETURNED_ID_TABLES.index(table) + 1
+            variable = f"{table.split('_')[-1][:5]}{inserted[table]}_"
+            returned_into = variable
+            captured_id = _returned_id_base(txn_id - 1, k) + inserted[table]
+            ints.append((captured_id, f"{variable}id"))
         for literal, text in replacements:
             sql = sql.replace(literal, text)
         sql = _replace_int(sql, txn_id, "txn_id")
         for value, variable in ints:
             sql = _replace_int(sql, value, variable)
+        sql = _variables_after_colons(sql, ["txn_id", *(name for _value, name in ints)])
         if statement.in_transaction and not open_block:
             lines.append("BEGIN;")
             open_block = True
@@ -207,6 +252,8 @@ def _template(
             open_block = False
         if sql.startswith('INSERT INTO "wallet_transaction"'):
             lines.append(f"{sql} \\gset txn_")
+        elif returned_into:
+            lines.append(f"{sql} \\gset {returned_into}")
         else:
             lines.append(f"{sql};")
     if open_block:
