@@ -37,6 +37,13 @@ class ViewReasonForm(forms.Form):
             self.add_error("note", _("Enter the ticket number."))
         return data
 
+    @classmethod
+    def reason_label(cls, text: str) -> str:
+        """The recorded reason ("ticket: T-17") as the staff member chose it ("Ticket: T-17")."""
+        code, _sep, note = text.partition(": ")
+        label = str(dict(cls.REASONS).get(code, code))
+        return f"{label}: {note}" if note else label
+
     def reason_text(self) -> str:
         note = self.cleaned_data["note"].strip()
         return f"{self.cleaned_data['reason']}: {note}" if note else self.cleaned_data["reason"]

@@ -106,7 +106,11 @@ def customer_view(request, pk: int):
             request, "backoffice/customer_reason.html", {"form": ViewReasonForm(), "pk": pk}
         )
     data = services.customer_open(actor=request.user, pk=pk, reason=reason, request=request)
-    return render(request, "backoffice/customer_view.html", {**data, "reason": reason})
+    return render(
+        request,
+        "backoffice/customer_view.html",
+        {**data, "reason": ViewReasonForm.reason_label(reason)},
+    )
 
 
 def _audit_form_and_events(request):
@@ -121,6 +125,8 @@ def _audit_form_and_events(request):
 def audit_search(request):
     form, _filters, events = _audit_form_and_events(request)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    for event in page.object_list:
+        event.reason_label = ViewReasonForm.reason_label(event.reason) if event.reason else ""
     query = urlencode({k: v for k, v in request.GET.items() if k != "page"})
     return render(
         request, "backoffice/audit_search.html", {"form": form, "page": page, "query": query}

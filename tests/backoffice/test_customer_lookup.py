@@ -149,6 +149,7 @@ def test_opening_asks_for_a_reason_first_then_shows_the_customer_masked(world):
     event = AuditEvent.objects.get(action="customer_view")
     assert (event.actor, event.customer, event.outcome) == (teller, mine, "ok")
     assert event.reason == "ticket: T-2026-17"
+    assert "工单: T-2026-17" in text  # the reason as chosen, in the page's language (zh-hans)
 
 
 def test_every_view_is_audited_and_the_reason_holds_for_15_minutes(world):
