@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Branch, StaffProfile
+from .models import AuditEvent, Branch, CustomerBranch, StaffProfile
 
 
 @admin.register(Branch)
@@ -15,3 +15,31 @@ class StaffProfileAdmin(admin.ModelAdmin):
     list_select_related = ("user", "branch")
     search_fields = ("employee_number", "user__email")
     autocomplete_fields = ("user",)
+
+
+@admin.register(CustomerBranch)
+class CustomerBranchAdmin(admin.ModelAdmin):
+    list_display = ("user", "branch", "onboarded_by", "created_at")
+    list_select_related = ("user", "branch", "onboarded_by")
+    list_filter = ("branch",)
+    raw_id_fields = ("user", "onboarded_by")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail, read only: nobody adds, changes or deletes an event here."""
+
+    list_display = ("created_at", "actor", "role", "action", "customer", "outcome")
+    list_select_related = ("actor", "customer")
+    list_filter = ("action", "outcome")
+    search_fields = ("actor__email", "customer__email", "request_id")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

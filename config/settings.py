@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_celery_beat",
+    "pgtrigger",
     # ours, bottom of the dependency graph first
     "accounts",
     "notifications",

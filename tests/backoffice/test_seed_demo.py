@@ -57,9 +57,10 @@ def test_every_demo_customer_has_an_active_wallet_funded_once_through_the_ledger
         wallet = Wallet.objects.get(user__email=email)
         assert wallet.status == Wallet.Status.ACTIVE
         assert wallet.accounts.get(currency="CNY").balance == Decimal("1000.00")
-    assert Transaction.objects.filter(kind="top_up").count() == 5
+    # The four demo customers (three at SH001, one at BJ001) and the two load-test ones.
+    assert Transaction.objects.filter(kind="top_up").count() == 6
     clearing = LedgerAccount.objects.get(kind="bank_clearing", currency="CNY")
-    assert clearing.balance == Decimal("-5000.00")
+    assert clearing.balance == Decimal("-6000.00")
     assert ledger_breaches() == []
 
 
@@ -75,3 +76,16 @@ def test_every_demo_customer_has_a_verified_sandbox_card_and_bank_account():
             ("debit_card", "verified"),
         ]
         assert sources.filter(is_default=True).count() == 1
+
+
+def test_demo_customers_belong_to_two_branches_each_with_its_own_teller():
+    from backoffice.models import CustomerBranch
+
+    call_command("seed_demo", quiet=True)
+    call_command("seed_demo", quiet=True)
+    assert CustomerBranch.objects.get(user__email="zhang.san@demo.example").branch.code == "SH001"
+    assert CustomerBranch.objects.get(user__email="zhao.lei@demo.example").branch.code == "BJ001"
+    assert StaffProfile.objects.get(user__email="teller.bj@demo.example").branch.code == "BJ001"
+    # The crawler logs in as the first teller: still the SH001 one.
+    first_teller = User.objects.filter(groups__name=roles.TELLER).order_by("pk").first()
+    assert first_teller.email == "teller@demo.example"

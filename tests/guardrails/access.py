@@ -420,6 +420,16 @@ def _withdrawal(world: World) -> Target:
     return Target({"reference": _funding_order(world, "withdrawal").reference})
 
 
+def _customer_in_back_office(world: World) -> Target:
+    """The owner as a customer of a branch other than the matrix teller's: the teller of another
+    branch must get 404, as for a customer who does not exist."""
+    from backoffice.models import CustomerBranch
+
+    home, _created = Branch.objects.get_or_create(code="MX-HOME", defaults={"name": "矩阵测试支行"})
+    CustomerBranch.objects.get_or_create(user=world.owner, defaults={"branch": home})
+    return Target({"pk": world.owner.pk})
+
+
 def _keep_kind(kwargs: dict) -> dict:
     return {**kwargs, "pk": 2_000_000_000}
 
@@ -454,6 +464,11 @@ FACTORIES: dict[str, Case] = {
     "api:payment-request": Case(_request_open_to_payers),
     # The owner cannot pay their own request (400 self_transfer); a payer can (see EXCEPTIONS).
     "api:payment-request-pay": Case(_request_to_pay, method="POST", owner_status=(400,)),
+    # A staff page about a customer is not the customer's own: the "owner" (the customer it is
+    # about) is refused like every customer (403, the staff-portal middleware). The rest of the
+    # matrix holds: the teller of another branch gets 404 as for a missing customer, nothing
+    # of the customer shows, nothing changes. Staff who may open it: tests/backoffice.
+    "backoffice:customer_view": Case(_customer_in_back_office, owner_status=(403,)),
     "api:step-up-verify": Case(
         _step_up_challenge,
         method="POST",

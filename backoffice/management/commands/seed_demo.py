@@ -15,7 +15,7 @@ from backoffice.seed import (
     demo_staff_totp_ensure,
     demo_wallet_ensure,
 )
-from backoffice.services import role_groups_ensure, staff_member_upsert
+from backoffice.services import customer_branch_assign, role_groups_ensure, staff_member_upsert
 
 DEMO_CUSTOMERS = [
     ("zhang.san@demo.example", "张三", "+8613800138001"),
@@ -31,6 +31,12 @@ DEMO_STAFF = [
     ("lead@demo.example", "客服主管 周杰", roles.SUPPORT_LEAD, "E3002"),
     ("campaigns@demo.example", "活动管理 吴敏", roles.CAMPAIGN_ADMIN, "E4001"),
 ]
+
+# The second branch: its own teller and customer. Listed after DEMO_STAFF so that the first
+# staff user of each role (whom the guardrails crawler logs in as) stays the SH001 one.
+SECOND_BRANCH = ("BJ001", "北京国贸支行", "北京市朝阳区建国门外大街 1 号")
+SECOND_BRANCH_STAFF = [("teller.bj@demo.example", "柜员 高远", roles.TELLER, "E1101")]
+SECOND_BRANCH_CUSTOMERS = [("zhao.lei@demo.example", "赵磊", "+8613800138004")]
 
 
 class Command(BaseCommand):
@@ -54,12 +60,21 @@ class Command(BaseCommand):
         merchants = demo_merchants_ensure()
         demo_billers_ensure()
         demo_fx_rates_ensure()
-        for email, name, phone in DEMO_CUSTOMERS:
-            customer = demo_customer_ensure(
-                email=email, password=DEMO_PASSWORD, full_name=name, phone=phone
-            )
-            demo_wallet_ensure(user=customer)
-            demo_funding_sources_ensure(user=customer)
+        code, name, address = SECOND_BRANCH
+        second_branch, _ = Branch.objects.get_or_create(
+            code=code, defaults={"name": name, "address": address}
+        )
+        for customers_of, at_branch in (
+            (DEMO_CUSTOMERS, branch),
+            (SECOND_BRANCH_CUSTOMERS, second_branch),
+        ):
+            for email, name, phone in customers_of:
+                customer = demo_customer_ensure(
+                    email=email, password=DEMO_PASSWORD, full_name=name, phone=phone
+                )
+                demo_wallet_ensure(user=customer)
+                demo_funding_sources_ensure(user=customer)
+                customer_branch_assign(customer=customer, branch=at_branch)
 
         staff_secrets = []
         for email, name, role, number in DEMO_STAFF:
@@ -70,6 +85,16 @@ class Command(BaseCommand):
                 full_name=name,
                 role=role,
                 branch=branch if scoped else None,
+                employee_number=number,
+            )
+            staff_secrets.append((email, role, demo_staff_totp_ensure(user=user)))
+        for email, name, role, number in SECOND_BRANCH_STAFF:
+            user = staff_member_upsert(
+                email=email,
+                password=DEMO_PASSWORD,
+                full_name=name,
+                role=role,
+                branch=second_branch,
                 employee_number=number,
             )
             staff_secrets.append((email, role, demo_staff_totp_ensure(user=user)))
@@ -101,7 +126,9 @@ class Command(BaseCommand):
             " no second factor yet):"
         )
         for email, name, _phone in DEMO_CUSTOMERS:
-            out.write(f"    {email:<28} {name}")
+            out.write(f"    {email:<28} {name} (branch SH001)")
+        for email, name, _phone in SECOND_BRANCH_CUSTOMERS:
+            out.write(f"    {email:<28} {name} (branch BJ001)")
         out.write("  Staff (second factor required: add the TOTP key to an authenticator app,")
         out.write("  or compute a code with `python manage.py demo_totp EMAIL`):")
         for email, role, secret in staff_secrets:

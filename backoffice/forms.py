@@ -1,0 +1,74 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEvent
+
+
+class CustomerSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Phone, email, name, wallet handle or last four of the ID"),
+        max_length=100,
+        min_length=2,
+    )
+
+
+class ViewReasonForm(forms.Form):
+    COUNTER = "counter"
+    TICKET = "ticket"
+    RISK_REVIEW = "risk_review"
+    COMPLAINT = "complaint"
+    REASONS = [
+        (COUNTER, _("Serving the customer at the counter")),
+        (TICKET, _("Ticket")),
+        (RISK_REVIEW, _("Risk review")),
+        (COMPLAINT, _("Complaint")),
+    ]
+    reason = forms.ChoiceField(label=_("Why are you opening this customer?"), choices=REASONS)
+    note = forms.CharField(
+        label=_("Ticket number or note"),
+        max_length=200,
+        required=False,
+        help_text=_("Required for a ticket: its number."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == self.TICKET and not data.get("note", "").strip():
+            self.add_error("note", _("Enter the ticket number."))
+        return data
+
+    @classmethod
+    def reason_label(cls, text: str) -> str:
+        """The recorded reason ("ticket: T-17") as the staff member chose it ("Ticket: T-17")."""
+        code, _sep, note = text.partition(": ")
+        label = str(dict(cls.REASONS).get(code, code))
+        return f"{label}: {note}" if note else label
+
+    def reason_text(self) -> str:
+        note = self.cleaned_data["note"].strip()
+        return f"{self.cleaned_data['reason']}: {note}" if note else self.cleaned_data["reason"]
+
+
+class AuditFilterForm(forms.Form):
+    staff = forms.CharField(label=_("Staff member (email or id)"), max_length=254, required=False)
+    customer = forms.CharField(
+        label=_("Customer (email, phone or id)"), max_length=254, required=False
+    )
+    action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[("", _("Any action")), *AuditEvent.Action.choices],
+        required=False,
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
