@@ -1,16 +1,25 @@
 """Writes of the back office: roles and staff (the rest comes with the back-office issue)."""
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from accounts.models import User
 
 from .models import Branch, StaffProfile
-from .roles import ALL_ROLES
+from .roles import ALL_ROLES, ROLE_PERMISSIONS
 
 
 def role_groups_ensure() -> dict[str, Group]:
-    return {name: Group.objects.get_or_create(name=name)[0] for name in ALL_ROLES}
+    groups = {name: Group.objects.get_or_create(name=name)[0] for name in ALL_ROLES}
+    for name, perms in ROLE_PERMISSIONS.items():
+        wanted = Permission.objects.none()
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted |= Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            )
+        groups[name].permissions.add(*wanted)
+    return groups
 
 
 @transaction.atomic
