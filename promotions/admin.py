@@ -62,7 +62,7 @@ class CampaignAdmin(admin.ModelAdmin):
             return _("Scheduled")
         if obj.budget - obj.spent < obj.reward_amount:
             return _("Exhausted")
-        return _("Active")
+        return _("Running")
 
     @admin.action(description=_("Fund the selected campaign"), permissions=["change"])
     def fund_campaign(self, request, queryset):
