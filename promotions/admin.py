@@ -20,8 +20,26 @@ class CampaignFundForm(forms.Form):
     )
 
 
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = services.CAMPAIGN_EDITABLE_FIELDS
+
+    def clean_budget(self):
+        budget = self.cleaned_data["budget"]
+        if self.instance.pk and budget is not None:
+            spent = Campaign.objects.get(pk=self.instance.pk).spent
+            if budget < spent:
+                raise forms.ValidationError(
+                    _("The budget cannot be below what is already spent or reserved (%(spent)s).")
+                    % {"spent": spent}
+                )
+        return budget
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
     list_display = (
         "name",
         "kind",
@@ -41,6 +59,9 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.campaigns_with_figures()
+
+    def save_model(self, request, obj, form, change):
+        services.campaign_save(campaign=obj)
 
     @admin.display(description=_("pool balance"), ordering="pool_balance")
     def pool(self, obj):

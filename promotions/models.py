@@ -52,15 +52,23 @@ class Campaign(models.Model):
         ordering = ["-starts_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(reward_amount__gt=0), name="campaign_reward_positive"
+                condition=Q(reward_amount__gt=0),
+                name="campaign_reward_positive",
+                violation_error_message=_("The reward must be greater than zero."),
             ),
-            models.CheckConstraint(condition=Q(budget__gt=0), name="campaign_budget_positive"),
+            models.CheckConstraint(
+                condition=Q(budget__gt=0),
+                name="campaign_budget_positive",
+                violation_error_message=_("The budget must be greater than zero."),
+            ),
             models.CheckConstraint(
                 condition=Q(spent__gte=0) & Q(spent__lte=F("budget")),
                 name="campaign_spent_within_budget",
             ),
             models.CheckConstraint(
-                condition=Q(ends_at__gt=F("starts_at")), name="campaign_ends_after_start"
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="campaign_ends_after_start",
+                violation_error_message=_("The campaign must end after it starts."),
             ),
         ]
 

@@ -61,6 +61,38 @@ def campaign_fund(*, campaign: Campaign, amount, funded_by: User | None) -> Tran
     )
 
 
+CAMPAIGN_EDITABLE_FIELDS = (
+    "name",
+    "kind",
+    "reward_amount",
+    "starts_at",
+    "ends_at",
+    "budget",
+    "per_customer_cap",
+    "new_customers_only",
+    "min_kyc_level",
+    "is_active",
+)
+
+
+@transaction.atomic  # not durable: the admin's change form runs it inside its own transaction
+def campaign_save(*, campaign: Campaign) -> Campaign:
+    """Create or change a campaign's settings; `spent` is never written from a stale copy."""
+    if campaign.pk is None:
+        campaign.spent = 0
+        campaign.save()
+        return campaign
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.budget < locked.spent:
+        message = _("The budget cannot be below what is already spent or reserved (%(spent)s).") % {
+            "spent": locked.spent
+        }
+        raise ApplicationError(message, code="budget_below_spent", fields={"budget": [message]})
+    campaign.save(update_fields=[*CAMPAIGN_EDITABLE_FIELDS, "updated_at"])
+    campaign.spent = locked.spent
+    return campaign
+
+
 # --- granting ------------------------------------------------------------------------------
 
 
@@ -130,8 +162,8 @@ def _queue_settlement(grant: RewardGrant) -> None:
 
 def reward_grant_settle(*, grant_id: int) -> RewardGrant:
     """Pay a pending grant from the pool. Runs in the outbox row's transaction; idempotent."""
-    grant = RewardGrant.objects.select_related("campaign").get(pk=grant_id)
-    campaign = Campaign.objects.select_for_update().get(pk=grant.campaign_id)
+    campaign_id = RewardGrant.objects.values_list("campaign_id", flat=True).get(pk=grant_id)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
     grant = RewardGrant.objects.select_for_update().get(pk=grant_id)
     if grant.status != RewardGrant.Status.PENDING:
         return grant

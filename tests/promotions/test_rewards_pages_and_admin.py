@@ -142,3 +142,57 @@ def test_campaign_admin_retries_a_failed_grant_from_the_admin(
     grant.refresh_from_db()
     assert grant.status == RewardGrant.Status.SETTLED
     assert balance(wallet) == Decimal("8.88")
+
+
+def _campaign_form(campaign, **changes):
+    data = {
+        "name": campaign.name,
+        "kind": campaign.kind,
+        "reward_amount": str(campaign.reward_amount),
+        "starts_at_0": campaign.starts_at.strftime("%Y-%m-%d"),
+        "starts_at_1": campaign.starts_at.strftime("%H:%M:%S"),
+        "ends_at_0": campaign.ends_at.strftime("%Y-%m-%d"),
+        "ends_at_1": campaign.ends_at.strftime("%H:%M:%S"),
+        "budget": str(campaign.budget),
+        "per_customer_cap": "1",
+        "min_kyc_level": "0",
+        "is_active": "on",
+    }
+    data.update(changes)
+    return data
+
+
+def test_editing_a_campaign_never_overwrites_what_is_spent(client, campaign_admin, rewarded):
+    _verified(client, campaign_admin)
+    campaign, _user = rewarded
+    stale = Campaign.objects.get(pk=campaign.pk)
+    Campaign.objects.filter(pk=campaign.pk).update(spent=Decimal("17.76"))  # another activation
+
+    response = client.post(
+        f"/admin/promotions/campaign/{campaign.pk}/change/",
+        _campaign_form(stale, budget="20000.00"),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    campaign.refresh_from_db()
+    assert campaign.budget == Decimal("20000.00")
+    assert campaign.spent == Decimal("17.76")
+
+    refused = client.post(
+        f"/admin/promotions/campaign/{campaign.pk}/change/", _campaign_form(stale, budget="10.00")
+    )
+    assert refused.status_code == 200
+    campaign.refresh_from_db()
+    assert campaign.budget == Decimal("20000.00")
+
+
+def test_a_campaign_admin_creates_a_campaign_and_a_bad_schedule_is_refused(client, campaign_admin):
+    _verified(client, campaign_admin)
+    template = CampaignFactory.build()
+    response = client.post("/admin/promotions/campaign/add/", _campaign_form(template))
+    assert response.status_code == 302
+    assert Campaign.objects.get(name=template.name).spent == 0
+
+    backwards = CampaignFactory.build(starts_at=template.ends_at, ends_at=template.starts_at)
+    refused = client.post("/admin/promotions/campaign/add/", _campaign_form(backwards))
+    assert refused.status_code == 200
+    assert Campaign.objects.count() == 1
