@@ -20,3 +20,12 @@ ROLE_LABELS = {
 ALL_ROLES = tuple(ROLE_LABELS)
 # Roles whose view of customers is limited to their own branch.
 BRANCH_SCOPED_ROLES = (TELLER, BRANCH_MANAGER)
+# Django admin permissions ("app_label.codename") each role's group is given.
+ROLE_PERMISSIONS = {
+    CAMPAIGN_ADMIN: (
+        "promotions.add_campaign",
+        "promotions.change_campaign",
+        "promotions.view_campaign",
+        "promotions.view_rewardgrant",
+    ),
+}

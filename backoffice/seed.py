@@ -1,13 +1,17 @@
 """Building blocks of `seed_demo`: each ensures one thing exists, so re-running changes nothing."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.bank.sandbox import sandbox_card_number, sandbox_link_verified
 from accounts.models import Bank, LinkedAccount, User
 from accounts.services import totp_secret_base32
+from promotions import services as promotion_services
+from promotions.models import Campaign
 from wallet import services as wallet_services
 from wallet.models import Biller, FxRate, Merchant, Transaction, Wallet
 
@@ -143,3 +147,28 @@ def demo_fx_rates_ensure() -> None:
         FxRate.objects.get_or_create(
             currency=currency, defaults={"cny_per_unit": Decimal(rate), "spread_bps": 50}
         )
+
+
+DEMO_CAMPAIGN_NAME = "开户礼 · 激活钱包送 8.88 元"
+DEMO_CAMPAIGN_FUNDING = Decimal("10000.00")
+
+
+def demo_campaigns_ensure() -> Campaign:
+    """An activation bonus running for a year from the first seeding, its pool funded once
+    through the ledger: every customer who activates after that gets 8.88 CNY."""
+    now = timezone.now()
+    campaign, _created = Campaign.objects.get_or_create(
+        name=DEMO_CAMPAIGN_NAME,
+        kind=Campaign.Kind.ACTIVATION_BONUS,
+        defaults={
+            "reward_amount": Decimal("8.88"),
+            "budget": DEMO_CAMPAIGN_FUNDING,
+            "starts_at": now,
+            "ends_at": now + timedelta(days=365),
+        },
+    )
+    if not Transaction.objects.filter(metadata__campaign_funding=campaign.pk).exists():
+        promotion_services.campaign_fund(
+            campaign=campaign, amount=DEMO_CAMPAIGN_FUNDING, funded_by=None
+        )
+    return campaign

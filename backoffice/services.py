@@ -2,7 +2,7 @@
 
 import uuid
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db import transaction
@@ -11,7 +11,7 @@ from django.http import Http404
 from accounts.models import User
 
 from .models import AuditEvent, Branch, StaffProfile
-from .roles import ALL_ROLES
+from .roles import ALL_ROLES, ROLE_PERMISSIONS
 from .selectors import (
     can_look_up_customers,
     can_read_audit,
@@ -23,7 +23,16 @@ from .selectors import (
 
 
 def role_groups_ensure() -> dict[str, Group]:
-    return {name: Group.objects.get_or_create(name=name)[0] for name in ALL_ROLES}
+    groups = {name: Group.objects.get_or_create(name=name)[0] for name in ALL_ROLES}
+    for name, perms in ROLE_PERMISSIONS.items():
+        wanted = Permission.objects.none()
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted |= Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            )
+        groups[name].permissions.add(*wanted)
+    return groups
 
 
 @transaction.atomic

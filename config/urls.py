@@ -28,6 +28,7 @@ api_v1 = [
     path("me/close/", accounts_api.AccountCloseApi.as_view(), name="me-close"),
     path("", include("accounts.urls_api")),
     path("", include("wallet.urls_api")),
+    path("", include("promotions.urls_api")),
     path(
         "linked-accounts/",
         linked_accounts_api.LinkedAccountListCreateApi.as_view(),
@@ -61,6 +62,7 @@ urlpatterns = [
     path("dashboard/", wallet_views.dashboard, name="dashboard"),
     path("wallet/", include("wallet.urls")),
     path("notifications/", include("notifications.urls")),
+    path("rewards/", include("promotions.urls")),
     path("legal/<slug:document>/", accounts_views.legal, name="legal"),
     path("verify/receipt/", wallet_views.verify_receipt, name="verify_receipt"),
     path("preferences/text-size/", views.text_size, name="text_size"),

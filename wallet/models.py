@@ -82,9 +82,16 @@ class LedgerAccount(models.Model):
         BRANCH_CASH = "branch_cash", _("Branch cash")
         FEE_INCOME = "fee_income", _("Fee income")
         FX_POSITION = "fx_position", _("FX position")
+        MARKETING = "marketing", _("Bank marketing budget")
 
     # Accounts of the bank itself; only these may go below zero.
-    SYSTEM_KINDS = (Kind.BANK_CLEARING, Kind.BRANCH_CASH, Kind.FEE_INCOME, Kind.FX_POSITION)
+    SYSTEM_KINDS = (
+        Kind.BANK_CLEARING,
+        Kind.BRANCH_CASH,
+        Kind.FEE_INCOME,
+        Kind.FX_POSITION,
+        Kind.MARKETING,
+    )
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
@@ -106,7 +113,15 @@ class LedgerAccount(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(balance__gte=0)
-                | Q(kind__in=["bank_clearing", "branch_cash", "fee_income", "fx_position"]),
+                | Q(
+                    kind__in=[
+                        "bank_clearing",
+                        "branch_cash",
+                        "fee_income",
+                        "fx_position",
+                        "marketing",
+                    ]
+                ),
                 name="ledger_account_non_negative_unless_system",
             ),
             models.UniqueConstraint(

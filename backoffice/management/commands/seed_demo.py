@@ -8,6 +8,7 @@ from backoffice.models import Branch
 from backoffice.seed import (
     DEMO_PASSWORD,
     demo_billers_ensure,
+    demo_campaigns_ensure,
     demo_customer_ensure,
     demo_funding_sources_ensure,
     demo_fx_rates_ensure,
@@ -112,6 +113,10 @@ class Command(BaseCommand):
             )
             demo_wallet_ensure(user=customer)
             demo_funding_sources_ensure(user=customer)
+
+        # Last, so the demo and load-test customers keep their round opening balance; everyone
+        # who signs up and activates from now on gets the bonus.
+        demo_campaigns_ensure()
 
         if not quiet:
             self._print_logins(staff_secrets, merchants, customers, password)

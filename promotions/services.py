@@ -1,0 +1,233 @@
+"""Writes of promotions: funding a campaign's pool, granting rewards and settling them.
+
+Granting runs inside the wallet's activation transaction (an in-transaction subscriber): the
+budget is reserved under the campaign row's lock and a pending grant and an outbox row are
+written with the activation, or not at all. Settling runs in the outbox row's locked
+transaction: the grant is locked, a grant no longer pending is left alone (a second run pays
+nothing), and the pool pays the customer by one ledger posting.
+
+Lock order: campaign row, then grant row, then (through ledger.post) ledger accounts by id.
+"""
+
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from config.api_errors import ApplicationError
+from notifications.services import outbox_enqueue, register_handler
+from wallet import events, ledger
+from wallet.models import LedgerAccount, Transaction, Wallet
+from wallet.money import parse_amount
+from wallet.services.common import system_account_ensure, wallet_account_ensure
+
+from .models import Campaign, RewardGrant
+
+logger = logging.getLogger(__name__)
+
+SETTLE_GRANT = "promotions.settle_grant"
+
+
+# --- the pool ------------------------------------------------------------------------------
+
+
+def campaign_pool_ensure(*, campaign: Campaign) -> LedgerAccount:
+    return system_account_ensure(
+        kind=LedgerAccount.Kind.CAMPAIGN_POOL,
+        currency=campaign.CURRENCY,
+        code=campaign.pool_code,
+    )
+
+
+@transaction.atomic(durable=True)
+def campaign_fund(*, campaign: Campaign, amount, funded_by: User | None) -> Transaction:
+    """Move `amount` from the bank's marketing account into the campaign's pool.
+
+    Posted as an ADJUSTMENT (a movement between two of the bank's own accounts that no customer
+    sees): the ledger keeps no vocabulary of campaigns; the metadata says which one it funds.
+    """
+    amount = parse_amount(amount, campaign.CURRENCY)
+    marketing = system_account_ensure(kind=LedgerAccount.Kind.MARKETING, currency=campaign.CURRENCY)
+    pool = campaign_pool_ensure(campaign=campaign)
+    return ledger.post(
+        kind=Transaction.Kind.ADJUSTMENT,
+        legs=[ledger.Leg(marketing, -amount), ledger.Leg(pool, amount)],
+        initiated_by=funded_by,
+        description=f"Campaign funding: {campaign.name}"[:200],
+        metadata={"campaign_funding": campaign.pk},
+    )
+
+
+CAMPAIGN_EDITABLE_FIELDS = (
+    "name",
+    "kind",
+    "reward_amount",
+    "starts_at",
+    "ends_at",
+    "budget",
+    "per_customer_cap",
+    "new_customers_only",
+    "min_kyc_level",
+    "is_active",
+)
+
+
+@transaction.atomic  # not durable: the admin's change form runs it inside its own transaction
+def campaign_save(*, campaign: Campaign) -> Campaign:
+    """Create or change a campaign's settings; `spent` is never written from a stale copy."""
+    if campaign.pk is None:
+        campaign.spent = 0
+        campaign.save()
+        return campaign
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.budget < locked.spent:
+        message = _("The budget cannot be below what is already spent or reserved (%(spent)s).") % {
+            "spent": locked.spent
+        }
+        raise ApplicationError(message, code="budget_below_spent", fields={"budget": [message]})
+    campaign.save(update_fields=[*CAMPAIGN_EDITABLE_FIELDS, "updated_at"])
+    campaign.spent = locked.spent
+    return campaign
+
+
+# --- granting ------------------------------------------------------------------------------
+
+
+def _eligible(campaign: Campaign, user: User, now) -> bool:
+    if user.kyc_level < campaign.min_kyc_level:
+        return False
+    if campaign.new_customers_only and user.date_joined < campaign.starts_at:
+        return False
+    return campaign.starts_at <= now < campaign.ends_at
+
+
+def reward_grants_for_activation(*, wallet_id: int, user_id: int) -> list[RewardGrant]:
+    """In the activation's transaction: a pending grant per active, eligible campaign."""
+    user = User.objects.get(pk=user_id)
+    now = timezone.now()
+    ids = Campaign.objects.filter(
+        kind=Campaign.Kind.ACTIVATION_BONUS,
+        is_active=True,
+        starts_at__lte=now,
+        ends_at__gt=now,
+        min_kyc_level__lte=user.kyc_level,
+    ).values_list("pk", flat=True)
+    grants = []
+    for campaign_id in sorted(ids):
+        grant = _reward_grant_reserve(campaign_id=campaign_id, user=user, now=now)
+        if grant is not None:
+            grants.append(grant)
+    return grants
+
+
+def _reward_grant_reserve(*, campaign_id: int, user: User, now) -> RewardGrant | None:
+    campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+    if not campaign.is_active or not _eligible(campaign, user, now):
+        return None
+    taken = (
+        RewardGrant.objects.filter(campaign=campaign, user=user)
+        .exclude(status=RewardGrant.Status.REFUSED)
+        .count()
+    )
+    if taken >= campaign.per_customer_cap:
+        return None
+    if campaign.spent + campaign.reward_amount > campaign.budget:
+        logger.info("campaign %s: budget spent, no reward for user %s", campaign.pk, user.pk)
+        return None
+    Campaign.objects.filter(pk=campaign.pk).update(spent=F("spent") + campaign.reward_amount)
+    grant = RewardGrant.objects.create(
+        campaign=campaign,
+        user=user,
+        sequence=taken + 1,
+        amount=campaign.reward_amount,
+        currency=campaign.CURRENCY,
+    )
+    _queue_settlement(grant)
+    return grant
+
+
+def _queue_settlement(grant: RewardGrant) -> None:
+    outbox_enqueue(
+        topic=SETTLE_GRANT,
+        payload={"grant_id": grant.pk},
+        dedupe_key=f"reward-grant:{grant.pk}:{grant.attempts}",
+    )
+
+
+# --- settling ------------------------------------------------------------------------------
+
+
+def reward_grant_settle(*, grant_id: int) -> RewardGrant:
+    """Pay a pending grant from the pool. Runs in the outbox row's transaction; idempotent."""
+    campaign_id = RewardGrant.objects.values_list("campaign_id", flat=True).get(pk=grant_id)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+    grant = RewardGrant.objects.select_for_update().get(pk=grant_id)
+    if grant.status != RewardGrant.Status.PENDING:
+        return grant
+    wallet = Wallet.objects.filter(user_id=grant.user_id).first()
+    if wallet is None or wallet.status != Wallet.Status.ACTIVE:
+        return _fail(grant, campaign, _("The customer's wallet is not active."))
+    pool = campaign_pool_ensure(campaign=campaign)
+    target = wallet_account_ensure(wallet=wallet, currency=grant.currency)
+    try:
+        with transaction.atomic():
+            txn = ledger.post(
+                kind=Transaction.Kind.REWARD,
+                legs=[ledger.Leg(pool, -grant.amount), ledger.Leg(target, grant.amount)],
+                description=f"Reward: {campaign.name}"[:200],
+                metadata={
+                    "campaign": campaign.pk,
+                    "reward_grant": grant.pk,
+                    "from_name": campaign.name,
+                    "to_wallet": wallet.handle,
+                },
+            )
+    except ledger.InsufficientFunds:
+        return _fail(grant, campaign, _("The campaign's pool has not enough money."))
+    grant.status = RewardGrant.Status.SETTLED
+    grant.transaction = txn
+    grant.settled_at = timezone.now()
+    grant.reason = ""
+    grant.save(update_fields=["status", "transaction", "settled_at", "reason"])
+    events.emit(events.MONEY_MOVED, transaction_id=txn.pk)
+    return grant
+
+
+def _fail(grant: RewardGrant, campaign: Campaign, reason: str) -> RewardGrant:
+    """The grant stays visible as failed; its reservation goes back to the budget."""
+    Campaign.objects.filter(pk=campaign.pk).update(spent=F("spent") - grant.amount)
+    grant.status = RewardGrant.Status.FAILED
+    grant.reason = reason[:200]
+    grant.save(update_fields=["status", "reason"])
+    logger.warning("reward grant %s failed: %s", grant.pk, reason)
+    return grant
+
+
+@transaction.atomic(durable=True)
+def reward_grant_retry(*, grant: RewardGrant) -> RewardGrant:
+    """Put a failed grant back in the queue, reserving its amount again."""
+    campaign = Campaign.objects.select_for_update().get(pk=grant.campaign_id)
+    grant = RewardGrant.objects.select_for_update().get(pk=grant.pk)
+    if grant.status != RewardGrant.Status.FAILED:
+        raise ApplicationError(_("Only a failed reward can be retried."), code="reward_not_failed")
+    if campaign.spent + grant.amount > campaign.budget:
+        raise ApplicationError(
+            _("The campaign's budget is spent: raise it before retrying."),
+            code="campaign_budget_spent",
+        )
+    Campaign.objects.filter(pk=campaign.pk).update(spent=F("spent") + grant.amount)
+    grant.status = RewardGrant.Status.PENDING
+    grant.reason = ""
+    grant.attempts = F("attempts") + 1
+    grant.save(update_fields=["status", "reason", "attempts"])
+    grant.refresh_from_db()
+    _queue_settlement(grant)
+    return grant
+
+
+def connect() -> None:
+    events.subscribe(events.WALLET_ACTIVATED, reward_grants_for_activation, in_transaction=True)
+    register_handler(SETTLE_GRANT, reward_grant_settle)
