@@ -268,3 +268,16 @@ def test_the_data_export_lists_linked_accounts_and_funding_without_numbers():
     funding = export["wallet"]["top_ups_and_withdrawals"]
     assert [(f["reference"], f["amount"]) for f in funding] == [(order.reference, "20.00")]
     assert number not in str(export) and source.token not in str(export)
+
+
+def test_a_retried_top_up_gets_its_first_answer_even_after_the_card_is_removed(
+    django_capture_on_commit_callbacks,
+):
+    wallet = WalletFactory()
+    source = _card(wallet.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _top_up(wallet, source, "12.00", key="retry-me")
+    linking.linked_account_remove(user=wallet.user, account_id=source.pk)
+    again = _top_up(wallet, source, "12.00", key="retry-me")
+    assert again.replayed and again.order.pk == first.order.pk
+    assert "source" in _refusal(lambda: _top_up(wallet, source, "12.00", key="new-key")).fields

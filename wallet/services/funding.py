@@ -130,9 +130,9 @@ def _source_for(*, user, source_id, withdrawal: bool) -> LinkedAccount:
     return source
 
 
-def _fingerprint(direction, source, amount, currency) -> str:
+def _fingerprint(direction, source_id, amount, currency) -> str:
     return request_fingerprint(
-        {"kind": direction, "source": source.pk, "amount": str(amount), "currency": currency}
+        {"kind": direction, "source": str(source_id), "amount": str(amount), "currency": currency}
     )
 
 
@@ -148,9 +148,7 @@ def _earlier_order(*, user, key: str, fingerprint: str) -> FundingOrder | None:
 
 
 def _once(*, user, key, fingerprint, create) -> FundingResult:
-    earlier = _earlier_order(user=user, key=key, fingerprint=fingerprint)
-    if earlier is not None:
-        return FundingResult(earlier, replayed=True)
+    """`create()` once per key: callers answer a replay before validating anything."""
     try:
         return FundingResult(create(), replayed=False)
     except IntegrityError:
@@ -174,10 +172,14 @@ def topup_create(*, user, source_id, amount, currency, idempotency_key: str) -> 
     key = idempotency_key_clean(idempotency_key)
     currency = _funding_currency(currency)
     amount = parse_amount(amount, currency)
+    fingerprint = _fingerprint(FundingOrder.Direction.TOP_UP, source_id, amount, currency)
+    # A retried request gets its first answer, even if the card was removed since.
+    earlier = _earlier_order(user=user, key=key, fingerprint=fingerprint)
+    if earlier is not None:
+        return FundingResult(earlier, replayed=True)
     wallet = wallet_get_or_create(user=user)
     refuse_unless_active(wallet, field="wallet", own=True)
     source = _source_for(user=user, source_id=source_id, withdrawal=False)
-    fingerprint = _fingerprint(FundingOrder.Direction.TOP_UP, source, amount, currency)
     limits.top_up_limit_check(user=user, amount=amount, currency=currency)
 
     @transaction.atomic(durable=True)
@@ -203,10 +205,13 @@ def withdrawal_create(*, user, source_id, amount, currency, idempotency_key: str
     key = idempotency_key_clean(idempotency_key)
     currency = _funding_currency(currency)
     amount = parse_amount(amount, currency)
+    fingerprint = _fingerprint(FundingOrder.Direction.WITHDRAWAL, source_id, amount, currency)
+    earlier = _earlier_order(user=user, key=key, fingerprint=fingerprint)
+    if earlier is not None:
+        return FundingResult(earlier, replayed=True)
     wallet = wallet_get_or_create(user=user)
     refuse_unless_active(wallet, field="wallet", own=True)
     source = _source_for(user=user, source_id=source_id, withdrawal=True)
-    fingerprint = _fingerprint(FundingOrder.Direction.WITHDRAWAL, source, amount, currency)
     own = wallet_account_ensure(wallet=wallet, currency=currency)
     clearing = system_account_ensure(kind=LedgerAccount.Kind.BANK_CLEARING, currency=currency)
 
