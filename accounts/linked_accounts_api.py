@@ -10,6 +10,7 @@ from config.api_errors import READ_ERRORS, WRITE_ERRORS, ErrorSerializer, Strict
 
 from . import linking
 from .models import Bank, LinkedAccount
+from .selectors import linked_accounts_of
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such card or account of yours.")
 
@@ -49,11 +50,7 @@ class MicroDepositsInputSerializer(serializers.Serializer):
 
 
 def _own(request, pk) -> LinkedAccount:
-    return get_object_or_404(
-        LinkedAccount.objects.exclude(status=LinkedAccount.Status.REMOVED),
-        pk=pk,
-        user=request.user,
-    )
+    return get_object_or_404(linked_accounts_of(request.user), pk=pk)
 
 
 def _answer(account: LinkedAccount, code=status.HTTP_200_OK) -> Response:
@@ -63,9 +60,7 @@ def _answer(account: LinkedAccount, code=status.HTTP_200_OK) -> Response:
 class LinkedAccountListCreateApi(APIView):
     @extend_schema(responses={200: LinkedAccountSerializer(many=True), **READ_ERRORS})
     def get(self, request):
-        accounts = LinkedAccount.objects.filter(user=request.user).exclude(
-            status=LinkedAccount.Status.REMOVED
-        )
+        accounts = linked_accounts_of(request.user)
         return Response(LinkedAccountSerializer(accounts, many=True).data)
 
     @extend_schema(

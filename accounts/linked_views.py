@@ -6,38 +6,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.api_errors import ApplicationError
+from config.api_errors import ApplicationError, form_errors_from
 
 from . import linking
 from .bank import bank_connector
 from .bank.sandbox import sandbox_card_number
 from .linked_forms import LinkAccountForm, MicroDepositsForm
 from .models import LinkedAccount
-
-
-def _form_errors_from(form, error: ApplicationError) -> None:
-    placed = False
-    for field, field_messages in (error.fields or {}).items():
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
-            placed = True
-    if not placed:
-        form.add_error(None, str(error.detail))
+from .selectors import linked_accounts_of
 
 
 def _own(request, pk) -> LinkedAccount:
-    return get_object_or_404(
-        LinkedAccount.objects.exclude(status=LinkedAccount.Status.REMOVED),
-        pk=pk,
-        user=request.user,
-    )
+    return get_object_or_404(linked_accounts_of(request.user), pk=pk)
 
 
 @login_required
 def linked_accounts(request):
-    accounts = LinkedAccount.objects.filter(user=request.user).exclude(
-        status=LinkedAccount.Status.REMOVED
-    )
+    accounts = linked_accounts_of(request.user)
     return render(request, "account/linked_accounts.html", {"accounts": accounts})
 
 
@@ -55,7 +40,7 @@ def linked_account_add(request):
         try:
             account = linking.linked_account_create(user=request.user, **form.cleaned_data)
         except ApplicationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(
                 request,
@@ -83,7 +68,7 @@ def linked_account_verify(request, pk: int):
                 user=request.user, account_id=account.pk, **form.cleaned_data
             )
         except ApplicationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
             account.refresh_from_db()
         else:
             messages.success(request, _("Verified. You can now top up from it."))

@@ -24,6 +24,7 @@ from notifications.services import notify, outbox_enqueue
 from .bank import bank_connector
 from .cards import bank_account_number_clean, card_expiry_clean, card_number_clean
 from .models import Bank, LinkedAccount, User
+from .selectors import linked_accounts_of
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +87,7 @@ def linked_account_create(
         expiry_date = _clean_or_refuse(
             card_expiry_clean, expiry, field="expiry", today=timezone.localdate()
         )
-    active = LinkedAccount.objects.filter(user=user).exclude(status=LinkedAccount.Status.REMOVED)
-    if active.count() >= MAX_LINKED_ACCOUNTS:
+    if linked_accounts_of(user).count() >= MAX_LINKED_ACCOUNTS:
         message = _("You can link at most %(max)d cards and accounts. Remove one first.") % {
             "max": MAX_LINKED_ACCOUNTS
         }
@@ -165,12 +165,7 @@ def _locked_message() -> str:
 
 
 def _locked_for(user: User, account_id) -> LinkedAccount:
-    account = (
-        LinkedAccount.objects.select_for_update()
-        .filter(user=user, pk=account_id)
-        .exclude(status=LinkedAccount.Status.REMOVED)
-        .first()
-    )
+    account = linked_accounts_of(user).select_for_update().filter(pk=account_id).first()
     if account is None:
         raise ApplicationError(_("No such card or account."), code="not_found", status_code=404)
     return account

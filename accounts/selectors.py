@@ -64,3 +64,10 @@ def phone_verification_pending(user):
     ):
         return None
     return latest
+
+
+def linked_accounts_of(user):
+    """The customer's cards and accounts that are still linked (removed ones stay on record)."""
+    from .models import LinkedAccount
+
+    return LinkedAccount.objects.filter(user=user).exclude(status=LinkedAccount.Status.REMOVED)

@@ -23,7 +23,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from config.api_errors import ApplicationError
+from config.api_errors import ApplicationError, form_errors_from
 
 from . import kyc, services
 from .closure import account_close, account_closure_check
@@ -277,18 +277,6 @@ def legal(request, document: str):
     return render(request, f"legal/{document}.html", {"version": version})
 
 
-def _form_errors_from(form, error: ApplicationError) -> None:
-    """Show a service's refusal on the form: under its field when the form has one."""
-    placed = False
-    for field, field_messages in (error.fields or {}).items():
-        target = field if field in form.fields else None
-        for message in field_messages:
-            form.add_error(target, message)
-            placed = True
-    if not placed:
-        form.add_error(None, str(error.detail))
-
-
 @login_required
 def verification(request):
     """Identity verification: the current level, what each level allows, and the steps up."""
@@ -307,7 +295,7 @@ def verification(request):
         try:
             kyc.phone_verification_start(user=user, phone=phone_form.cleaned_data["phone"])
         except ApplicationError as error:
-            _form_errors_from(phone_form, error)
+            form_errors_from(phone_form, error)
         else:
             messages.success(request, _("We sent a code by SMS. Enter it below."))
             return redirect("accounts:verification")
@@ -315,7 +303,7 @@ def verification(request):
         try:
             kyc.phone_verification_confirm(user=user, code=code_form.cleaned_data["code"])
         except ApplicationError as error:
-            _form_errors_from(code_form, error)
+            form_errors_from(code_form, error)
         else:
             messages.success(request, _("Your phone number is verified."))
             return redirect("accounts:verification")
@@ -323,7 +311,7 @@ def verification(request):
         try:
             kyc.identity_document_record(user=user, **identity_form.cleaned_data)
         except ApplicationError as error:
-            _form_errors_from(identity_form, error)
+            form_errors_from(identity_form, error)
         else:
             messages.success(request, _("Your identity document is recorded."))
             return redirect("accounts:verification")

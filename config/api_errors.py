@@ -24,6 +24,19 @@ class ApplicationError(exceptions.APIException):
             self.status_code = status_code
 
 
+def form_errors_from(form, error: ApplicationError) -> None:
+    """Show a service's refusal on a page's form: under its field when the form shows one."""
+    fields = getattr(error, "fields", {}) or {}
+    placed = False
+    for field, field_messages in fields.items():
+        target = field if field in form.fields and not form.fields[field].widget.is_hidden else None
+        for message in field_messages:
+            form.add_error(target, message)
+            placed = True
+    if not placed:
+        form.add_error(None, str(error.detail))
+
+
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()

@@ -7,12 +7,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from accounts.models import LinkedAccount
-from config.api_errors import ApplicationError
+from config.api_errors import ApplicationError, form_errors_from
 
 from . import selectors, services
 from .forms import FundingForm
 from .models import FundingOrder
-from .views import form_errors_from
 
 RECENT_ORDERS_SHOWN = 10
 

@@ -40,24 +40,7 @@ def wallet_export(user) -> dict:
             "balances": [],
             "transactions": [],
             "payment_requests": [],
-            "top_ups_and_withdrawals": [
-                {
-                    "reference": order.reference,
-                    "direction": order.direction,
-                    "status": order.status,
-                    "amount": _amount(order.amount, order.currency),
-                    "currency": order.currency,
-                    "card_or_account": order.source.label,
-                    "rejection_reason": order.rejection_reason,
-                    "transaction": order.transaction_id,
-                    "reversal": order.reversal_id,
-                    "created_at": iso(order.created_at),
-                    "decided_at": iso(order.decided_at),
-                }
-                for order in FundingOrder.objects.filter(wallet=wallet)
-                .select_related("source")
-                .order_by("created_at", "pk")
-            ],
+            "top_ups_and_withdrawals": [],
             "budgets": [],
         }
     entries = (

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.selectors import has_second_factor
-from config.api_errors import ApplicationError
+from config.api_errors import ApplicationError, form_errors_from
 from config.qr import qr_svg
 from config.ratelimit import hits_in_last_minute
 
@@ -43,19 +43,6 @@ from .periods import month_bounds
 
 HISTORY_PAGE_SIZE = 20
 RECENT_ON_DASHBOARD = 5
-
-
-def form_errors_from(form, error: ApplicationError) -> None:
-    """Show a service's refusal on the form: under its field when the form has one."""
-    fields = getattr(error, "fields", {}) or {}
-    placed = False
-    for field, field_messages in fields.items():
-        target = field if field in form.fields and not form.fields[field].widget.is_hidden else None
-        for message in field_messages:
-            form.add_error(target, message)
-            placed = True
-    if not placed:
-        form.add_error(None, str(error.detail))
 
 
 STEP_UP_CODES = {"step_up_required", "otp_invalid", "step_up_expired", "step_up_invalid"}

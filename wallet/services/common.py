@@ -70,9 +70,10 @@ def idempotency_key_clean(key) -> str:
     return key
 
 
-def earlier_result(*, user, key: str, fingerprint: str) -> Transaction | None:
-    """The transaction an earlier request with this key made, if the request was the same."""
-    earlier = Transaction.objects.filter(initiated_by=user, idempotency_key=key).first()
+def earlier_result(*, user, key: str, fingerprint: str, model=Transaction):
+    """What an earlier request with this key made (a transaction, or another `model` keyed the
+    same way, such as a funding order), if the request was the same."""
+    earlier = model.objects.filter(initiated_by=user, idempotency_key=key).first()
     if earlier is not None and earlier.request_fingerprint != fingerprint:
         raise ApplicationError(
             _("This idempotency key was already used for a different request."),

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.bank import REJECTION_REASONS, bank_connector
 from accounts.models import LinkedAccount
+from accounts.selectors import linked_accounts_of
 from config.api_errors import ApplicationError
 from notifications.models import Notification
 from notifications.services import notify, outbox_enqueue
@@ -31,6 +32,7 @@ from ..models import FundingOrder, LedgerAccount, Transaction, Wallet, new_fundi
 from ..money import format_money, parse_amount, parse_currency
 from . import limits
 from .common import (
+    earlier_result,
     idempotency_key_clean,
     refuse_unless_active,
     request_fingerprint,
@@ -107,11 +109,7 @@ def _source_for(*, user, source_id, withdrawal: bool) -> LinkedAccount:
     """The customer's own verified source, usable for this direction."""
     source = None
     if str(source_id or "").strip().isdigit():
-        source = (
-            LinkedAccount.objects.filter(user=user, pk=int(source_id))
-            .exclude(status=LinkedAccount.Status.REMOVED)
-            .first()
-        )
+        source = linked_accounts_of(user).filter(pk=int(source_id)).first()
     if source is None:
         message = _("Choose one of your linked cards or accounts.")
         raise ApplicationError(message, code="source_not_found", fields={"source": [message]})
@@ -137,14 +135,7 @@ def _fingerprint(direction, source_id, amount, currency) -> str:
 
 
 def _earlier_order(*, user, key: str, fingerprint: str) -> FundingOrder | None:
-    earlier = FundingOrder.objects.filter(initiated_by=user, idempotency_key=key).first()
-    if earlier is not None and earlier.request_fingerprint != fingerprint:
-        raise ApplicationError(
-            _("This idempotency key was already used for a different request."),
-            code="idempotency_conflict",
-            status_code=409,
-        )
-    return earlier
+    return earlier_result(user=user, key=key, fingerprint=fingerprint, model=FundingOrder)
 
 
 def _once(*, user, key, fingerprint, create) -> FundingResult:
