@@ -17,6 +17,8 @@ from django.core import mail
 from rest_framework.test import APIClient
 
 from notifications.models import Delivery, Notification, OutboxMessage
+from tests.celery_support import celery_through_broker as _celery_through_broker
+from tests.celery_support import wait_for as _wait_for
 from tests.notifications.tcp_proxy import TcpProxy
 from tests.wallet.factories import WalletFactory, balance, funded_wallet
 from wallet import services as wallet_services
@@ -28,15 +30,6 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 TRANSFER_WITH_REDIS_DOWN_MAX_SECONDS = 10
 # The worker reconnects after 2 s, then 4 s more... (kombu's ensure_connection).
 WORKER_CATCH_UP_SECONDS = 30
-
-
-def _wait_for(condition, seconds=20):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 class _TaskRuns:
@@ -96,32 +89,6 @@ def _task_runs():
         yield runs
     finally:
         task_postrun.disconnect(runs)
-
-
-def _reset_broker_connections(app):
-    """Close every pooled broker connection, so the next publish connects to the current URL."""
-    from kombu import pools
-
-    pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@contextmanager
-def _celery_through_broker(broker_url: str):
-    """Tasks go through `broker_url` (not run eagerly) until the block ends; then as before."""
-    from config.celery import app
-
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    _reset_broker_connections(app)
-    app.conf.broker_url = broker_url
-    app.conf.task_always_eager = False
-    try:
-        yield app
-    finally:
-        for key, value in saved.items():
-            app.conf[key] = value
-        _reset_broker_connections(app)
 
 
 def _url_through(proxy: TcpProxy, url: str) -> str:
