@@ -5,7 +5,9 @@ Scenarios, each measured twice on the same database:
   hot     many customers paying one merchant
 once through the real API served by gunicorn, and once as pgbench replaying exactly the SQL
 one API request issues (captured from the code with an execute wrapper, then templated so
-pgbench can pick random customers). Prints `name=value` lines; the last two are the ratios.
+pgbench can pick random customers). Then reward settlement by real Celery workers on Redis
+(`BENCH_REDIS_URL`, default redis://127.0.0.1:6379/14), with one and with two worker processes
+(bench/settlement.py). Prints `name=value` lines; the ratios come last.
 """
 
 import os
@@ -17,13 +19,14 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import capture, load  # noqa: E402
+from bench import capture, load, settlement  # noqa: E402
 
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "200"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "12"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
 WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "4"))
 BENCH_DB = os.environ.get("BENCH_DATABASE", "wallet_bench")
+SETTLEMENT_GRANTS = int(os.environ.get("BENCH_SETTLEMENT_GRANTS", "400"))
 
 
 def bench_database_url() -> str:
@@ -77,6 +80,12 @@ def main() -> None:
                 customers=CUSTOMERS,
                 shards=fixture.shards,
             )
+    settled = {
+        workers: settlement.run(
+            workers=workers, grants=SETTLEMENT_GRANTS, redis_url=settlement.redis_url(), env=env
+        )
+        for workers in (1, 2)
+    }
     capture.assert_ledger_clean()
 
     for name, result in results.items():
@@ -84,10 +93,14 @@ def main() -> None:
         print(f"{name}_p50_ms={result.p50_ms:.2f}")
         print(f"{name}_p95_ms={result.p95_ms:.2f}")
         print(f"{name}_errors={result.errors}")
+    for workers, result in settled.items():
+        print(f"settlement_{workers}_worker_grants_per_s={result.grants_per_second:.1f}")
     print(
         f"transfer_api_vs_pgbench_ratio={results['spread_api'].tps / results['spread_pgbench'].tps:.3f}"
     )
     print(f"hot_merchant_vs_spread_ratio={results['hot_api'].tps / results['spread_api'].tps:.3f}")
+    two_vs_one = settled[2].grants_per_second / settled[1].grants_per_second
+    print(f"settlement_2_vs_1_workers_ratio={two_vs_one:.3f}")
 
 
 if __name__ == "__main__":

@@ -336,6 +336,15 @@ def pgbench_scripts(fixture: Fixture) -> dict[str, str]:
     }
 
 
+def customer_wallets() -> list[tuple[int, int]]:
+    """(wallet id, user id) of the bench customers."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT wallet_id, user_id FROM bench_customers ORDER BY i")
+        return list(cursor.fetchall())
+
+
 def _latest_transaction_id() -> int:
     from wallet.models import Transaction
 
