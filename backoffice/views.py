@@ -1,16 +1,15 @@
-import csv
 import time
 from urllib.parse import urlencode
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.masking import display_name_masked
+from config.csv_export import csv_response, csv_safe
 
 from . import services
 from .forms import AuditFilterForm, CustomerSearchForm, ViewReasonForm
@@ -136,10 +135,7 @@ def audit_search(request):
 @staff_required
 def audit_csv(request):
     _form, filters, events = _audit_form_and_events(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
-    response.write("\ufeff")  # so spreadsheet apps read the Chinese text as UTF-8
-    writer = csv.writer(response)
+    response, writer = csv_response("audit-trail.csv")
     writer.writerow(
         [
             _("When"),
@@ -160,15 +156,15 @@ def audit_csv(request):
         writer.writerow(
             [
                 event.created_at.isoformat(),
-                _csv_safe(event.actor.email),
-                _csv_safe(event.role),
-                _csv_safe(display_name_masked(event.customer) if event.customer else ""),
+                csv_safe(event.actor.email),
+                csv_safe(event.role),
+                csv_safe(display_name_masked(event.customer) if event.customer else ""),
                 event.get_action_display(),
-                _csv_safe(event.reason),
+                csv_safe(event.reason),
                 event.get_outcome_display(),
                 event.ip_address or "",
-                _csv_safe(event.request_id),
-                _csv_safe(_detail_text(event.detail)),
+                csv_safe(event.request_id),
+                csv_safe(_detail_text(event.detail)),
             ]
         )
     services.audit_export_record(
@@ -182,8 +178,3 @@ def audit_csv(request):
 
 def _detail_text(detail: dict) -> str:
     return "; ".join(f"{key}={value}" for key, value in sorted((detail or {}).items()))
-
-
-def _csv_safe(text: str) -> str:
-    """A cell starting with = + - @ would run as a formula in a spreadsheet; defuse it."""
-    return "'" + text if text and text[0] in "=+-@\t\r" else text

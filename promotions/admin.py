@@ -6,9 +6,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from config.api_errors import ApplicationError
+from config.csv_export import csv_response
 
 from . import selectors, services
 from .models import Campaign, RewardGrant
@@ -51,11 +53,12 @@ class CampaignAdmin(admin.ModelAdmin):
         "state",
         "starts_at",
         "ends_at",
+        "results_link",
     )
     list_filter = ("kind", "is_active")
     search_fields = ("name",)
     readonly_fields = ("spent", "pool", "created_at", "updated_at")
-    actions = ("fund_campaign",)
+    actions = ("fund_campaign", "pause_campaigns", "resume_campaigns", "end_campaigns")
 
     def get_queryset(self, request):
         return selectors.campaigns_with_figures()
@@ -83,7 +86,40 @@ class CampaignAdmin(admin.ModelAdmin):
             return _("Scheduled")
         if obj.budget - obj.spent < obj.reward_amount:
             return _("Exhausted")
+        if self.pool(obj) < obj.reward_amount:
+            return _("Pool empty: fund it")
         return _("Running")
+
+    @admin.display(description=_("results"))
+    def results_link(self, obj):
+        url = reverse("admin:promotions_campaign_results", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Results"))
+
+    def _each(self, request, queryset, change, done_message):
+        """Apply a state change campaign by campaign; one refusal doesn't stop the others."""
+        done = 0
+        for campaign in queryset.order_by("pk"):
+            try:
+                change(campaign=campaign)
+            except ApplicationError as exc:
+                self.message_user(request, f"{campaign.name}: {exc.detail}", messages.ERROR)
+            else:
+                self.log_change(request, campaign, str(done_message))
+                done += 1
+        if done:
+            self.message_user(request, f"{done_message} ({done})", messages.SUCCESS)
+
+    @admin.action(description=_("Pause the selected campaigns"), permissions=["change"])
+    def pause_campaigns(self, request, queryset):
+        self._each(request, queryset, services.campaign_pause, _("Paused"))
+
+    @admin.action(description=_("Resume the selected campaigns"), permissions=["change"])
+    def resume_campaigns(self, request, queryset):
+        self._each(request, queryset, services.campaign_resume, _("Resumed"))
+
+    @admin.action(description=_("End the selected campaigns now"), permissions=["change"])
+    def end_campaigns(self, request, queryset):
+        self._each(request, queryset, services.campaign_end, _("Ended"))
 
     @admin.action(description=_("Fund the selected campaign"), permissions=["change"])
     def fund_campaign(self, request, queryset):
@@ -98,6 +134,16 @@ class CampaignAdmin(admin.ModelAdmin):
                 "<int:pk>/fund/",
                 self.admin_site.admin_view(self.fund_view),
                 name="promotions_campaign_fund",
+            ),
+            path(
+                "<int:pk>/results/",
+                self.admin_site.admin_view(self.results_view),
+                name="promotions_campaign_results",
+            ),
+            path(
+                "<int:pk>/results.csv",
+                self.admin_site.admin_view(self.results_csv),
+                name="promotions_campaign_results_csv",
             ),
             *super().get_urls(),
         ]
@@ -126,6 +172,74 @@ class CampaignAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/promotions/campaign_fund.html", context)
+
+    def _viewable_or_none(self, request, pk):
+        campaign = self.get_object(request, str(pk))
+        if campaign is None or not self.has_view_permission(request, campaign):
+            return None
+        return campaign
+
+    def results_view(self, request, pk):
+        campaign = self._viewable_or_none(request, pk)
+        if campaign is None:
+            return redirect(reverse("admin:promotions_campaign_changelist"))
+        results = selectors.campaign_results(campaign)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Results of %(name)s") % {"name": campaign.name},
+            "campaign": campaign,
+            "results": results,
+            "chart": _daily_chart(results.days),
+            "is_activation": campaign.kind == Campaign.Kind.ACTIVATION_BONUS,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/promotions/campaign_results.html", context)
+
+    def results_csv(self, request, pk):
+        """Every grant of the campaign, one row each; customers by id only (no personal data
+        leaves the bank in a spreadsheet)."""
+        campaign = self._viewable_or_none(request, pk)
+        if campaign is None:
+            return redirect(reverse("admin:promotions_campaign_changelist"))
+        response, writer = csv_response(f"campaign-{campaign.pk}-results.csv")
+        writer.writerow(
+            [_("Reward"), _("Customer ID"), _("Amount"), _("Status"), _("Created"), _("Paid at")]
+        )
+        grants = RewardGrant.objects.filter(campaign=campaign).order_by("pk")
+        for grant in grants.iterator(chunk_size=500):
+            writer.writerow(
+                [
+                    grant.pk,
+                    grant.user_id,
+                    grant.amount,
+                    grant.get_status_display(),
+                    grant.created_at.isoformat(),
+                    grant.settled_at.isoformat() if grant.settled_at else "",
+                ]
+            )
+        return response
+
+
+CHART_WIDTH = 600
+CHART_HEIGHT = 160
+
+
+def _daily_chart(days: list[dict]) -> list[dict]:
+    """Bars of rewards paid per day, scaled to the chart (the SVG is drawn by the template)."""
+    if not days:
+        return []
+    largest = max(day["count"] for day in days)
+    width = CHART_WIDTH // len(days)
+    return [
+        {
+            **day,
+            "x": index * width,
+            "width": max(width - 2, 1),
+            "height": max(int(day["count"] * CHART_HEIGHT / largest), 1),
+            "y": CHART_HEIGHT - max(int(day["count"] * CHART_HEIGHT / largest), 1),
+        }
+        for index, day in enumerate(days)
+    ]
 
 
 @admin.register(RewardGrant)

@@ -1,11 +1,23 @@
 """Reads of promotions: a customer's rewards, and the figures the admin shows per campaign."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import CharField, Count, DecimalField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models import (
+    CharField,
+    Count,
+    DecimalField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 
-from wallet.models import AMOUNT, LedgerAccount
+from wallet.models import AMOUNT, LedgerAccount, Transaction
 
 from .models import Campaign, RewardGrant
 
@@ -40,3 +52,58 @@ def campaign_pool_balance(campaign: Campaign) -> Decimal:
         code=campaign.pool_code, currency=campaign.CURRENCY
     ).first()
     return account.balance if account else Decimal("0")
+
+
+@dataclass
+class CampaignResults:
+    participants: int  # customers with a reward, whatever its state
+    paid: int
+    rewarded: int  # customers with a paid reward
+    pending: int
+    failed: int
+    cost: Decimal  # what was paid out of the pool
+    spent_since: int  # rewarded customers who made a payment after their reward
+    days: list[dict]  # per day: date, rewards paid, cost
+
+    @property
+    def cost_per_reward(self) -> Decimal | None:
+        return (self.cost / self.paid).quantize(Decimal("0.01")) if self.paid else None
+
+    @property
+    def spent_since_rate(self) -> Decimal | None:
+        """Share of rewarded customers who paid with the wallet afterwards, in percent."""
+        return (
+            (Decimal(self.spent_since * 100) / self.paid).quantize(Decimal("0.1"))
+            if self.paid
+            else None
+        )
+
+
+def campaign_results(campaign: Campaign) -> CampaignResults:
+    """The figures of the campaign's results page, in three queries whatever its size."""
+    grants = RewardGrant.objects.filter(campaign=campaign)
+    settled = RewardGrant.Status.SETTLED
+    totals = grants.aggregate(
+        participants=Count("user", distinct=True),
+        paid=Count("pk", filter=Q(status=settled)),
+        rewarded=Count("user", distinct=True, filter=Q(status=settled)),
+        pending=Count("pk", filter=Q(status=RewardGrant.Status.PENDING)),
+        failed=Count("pk", filter=Q(status=RewardGrant.Status.FAILED)),
+        cost=Coalesce(Sum("amount", filter=Q(status=settled)), Value(Decimal("0"))),
+    )
+    paid_later = Transaction.objects.filter(
+        initiated_by=OuterRef("user"),
+        kind__in=(Transaction.Kind.PAYMENT, Transaction.Kind.BILL),
+        created_at__gt=OuterRef("settled_at"),
+    )
+    spent_since = (
+        grants.filter(status=settled).filter(Exists(paid_later)).values("user").distinct().count()
+    )
+    days = list(
+        grants.filter(status=settled)
+        .annotate(day=TruncDate("settled_at"))
+        .values("day")
+        .annotate(count=Count("pk"), cost=Sum("amount"))
+        .order_by("day")
+    )
+    return CampaignResults(spent_since=spent_since, days=days, **totals)

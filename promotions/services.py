@@ -10,6 +10,7 @@ Lock order: campaign row, then grant row, then (through ledger.post) ledger acco
 """
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F
@@ -90,6 +91,45 @@ def campaign_save(*, campaign: Campaign) -> Campaign:
         raise ApplicationError(message, code="budget_below_spent", fields={"budget": [message]})
     campaign.save(update_fields=[*CAMPAIGN_EDITABLE_FIELDS, "updated_at"])
     campaign.spent = locked.spent
+    return campaign
+
+
+def _campaign_locked(campaign: Campaign) -> Campaign:
+    return Campaign.objects.select_for_update().get(pk=campaign.pk)
+
+
+@transaction.atomic
+def campaign_pause(*, campaign: Campaign) -> Campaign:
+    """Stop granting until resumed; grants already made still settle."""
+    campaign = _campaign_locked(campaign)
+    if campaign.ends_at <= timezone.now():
+        raise ApplicationError(_("An ended campaign cannot be paused."), code="campaign_ended")
+    campaign.is_active = False
+    campaign.save(update_fields=["is_active", "updated_at"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_resume(*, campaign: Campaign) -> Campaign:
+    campaign = _campaign_locked(campaign)
+    if campaign.ends_at <= timezone.now():
+        raise ApplicationError(_("An ended campaign cannot be resumed."), code="campaign_ended")
+    campaign.is_active = True
+    campaign.save(update_fields=["is_active", "updated_at"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_end(*, campaign: Campaign) -> Campaign:
+    """End now, for good: no event after this moment is rewarded. What is left in the pool
+    stays there (it can be moved back by the bank's finance team); nothing is reversed."""
+    campaign = _campaign_locked(campaign)
+    now = timezone.now()
+    if campaign.ends_at <= now:
+        raise ApplicationError(_("The campaign has already ended."), code="campaign_ended")
+    campaign.ends_at = max(now, campaign.starts_at + timedelta(microseconds=1))
+    campaign.is_active = False
+    campaign.save(update_fields=["ends_at", "is_active", "updated_at"])
     return campaign
 
 

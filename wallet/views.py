@@ -1,6 +1,5 @@
 """The customer's wallet pages. They call the same services and selectors as the API."""
 
-import csv
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -19,6 +18,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.selectors import has_second_factor
 from config.api_errors import ApplicationError, form_errors_from
+from config.csv_export import csv_response, csv_safe
 from config.qr import qr_svg
 from config.ratelimit import hits_in_last_minute
 
@@ -604,10 +604,7 @@ def history(request):
 @login_required
 def history_csv(request):
     _form, entries = _history_form_and_entries(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="wallet-history.csv"'
-    response.write("\ufeff")  # so spreadsheet apps read the Chinese text as UTF-8
-    writer = csv.writer(response)
+    response, writer = csv_response("wallet-history.csv")
     writer.writerow(
         [
             _("Date"),
@@ -625,19 +622,14 @@ def history_csv(request):
             [
                 txn.created_at.isoformat(),
                 txn.get_kind_display(),
-                _csv_safe(selectors.counterparty_label(entry)),
-                _csv_safe(txn.note),
+                csv_safe(selectors.counterparty_label(entry)),
+                csv_safe(txn.note),
                 str(quantize(entry.amount, entry.currency)),
                 entry.currency,
                 txn.pk,
             ]
         )
     return response
-
-
-def _csv_safe(text: str) -> str:
-    """A note starting with = + - @ would run as a formula in a spreadsheet; defuse it."""
-    return "'" + text if text and text[0] in "=+-@\t\r" else text
 
 
 def _own_entry_or_404(request, pk: int):

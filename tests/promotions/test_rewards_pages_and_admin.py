@@ -3,18 +3,16 @@
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from backoffice import roles
-from backoffice.services import role_groups_ensure
 from promotions import selectors
 from promotions.models import Campaign, RewardGrant
-from tests.accounts.factories import StaffFactory, UserFactory
+from tests.accounts.factories import UserFactory
 from tests.wallet.factories import balance
 from wallet import services as wallet_services
 
+from .conftest import verify_second_factor
 from .factories import CampaignFactory, funded_campaign
 
 pytestmark = pytest.mark.django_db
@@ -79,28 +77,8 @@ def test_rewards_page_costs_the_same_queries_for_many_rewards(
     assert many == few
 
 
-@pytest.fixture
-def campaign_admin(client):
-    role_groups_ensure()
-    staff = StaffFactory()
-    staff.groups.add(Group.objects.get(name=roles.CAMPAIGN_ADMIN))
-    client.force_login(staff)
-    return staff
-
-
-def _verified(client, staff):
-    from django_otp import DEVICE_ID_SESSION_KEY
-
-    from tests.accounts.factories import TOTPDeviceFactory
-
-    device = TOTPDeviceFactory(user=staff)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-
-
 def test_campaign_admin_sees_spend_and_funds_a_campaign(client, campaign_admin, rewarded):
-    _verified(client, campaign_admin)
+    verify_second_factor(client, campaign_admin)
     campaign, _user = rewarded
     exhausted = CampaignFactory(name="已用完", budget=Decimal("8.88"))
     Campaign.objects.filter(pk=exhausted.pk).update(spent=Decimal("8.88"))
@@ -125,7 +103,7 @@ def test_campaign_admin_sees_spend_and_funds_a_campaign(client, campaign_admin, 
 def test_campaign_admin_retries_a_failed_grant_from_the_admin(
     client, campaign_admin, django_capture_on_commit_callbacks
 ):
-    _verified(client, campaign_admin)
+    verify_second_factor(client, campaign_admin)
     campaign = CampaignFactory()
     user = UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
@@ -163,7 +141,7 @@ def _campaign_form(campaign, **changes):
 
 
 def test_editing_a_campaign_never_overwrites_what_is_spent(client, campaign_admin, rewarded):
-    _verified(client, campaign_admin)
+    verify_second_factor(client, campaign_admin)
     campaign, _user = rewarded
     stale = Campaign.objects.get(pk=campaign.pk)
     Campaign.objects.filter(pk=campaign.pk).update(spent=Decimal("17.76"))  # another activation
@@ -186,7 +164,7 @@ def test_editing_a_campaign_never_overwrites_what_is_spent(client, campaign_admi
 
 
 def test_a_campaign_admin_creates_a_campaign_and_a_bad_schedule_is_refused(client, campaign_admin):
-    _verified(client, campaign_admin)
+    verify_second_factor(client, campaign_admin)
     template = CampaignFactory.build()
     response = client.post("/admin/promotions/campaign/add/", _campaign_form(template))
     assert response.status_code == 302
