@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.api_errors import ApplicationError
 from config.csv_export import csv_response
+from wallet.templatetags.money import money
 
 from . import selectors, services
 from .models import Campaign, RewardGrant
@@ -45,9 +46,9 @@ class CampaignAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "kind",
-        "reward_amount",
-        "budget",
-        "spent",
+        "reward",
+        "budget_total",
+        "budget_used",
         "pool",
         "grants",
         "state",
@@ -66,8 +67,23 @@ class CampaignAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         services.campaign_save(campaign=obj)
 
+    @admin.display(description=_("reward (CNY)"), ordering="reward_amount")
+    def reward(self, obj):
+        return money(obj.reward_amount, obj.CURRENCY)
+
+    @admin.display(description=_("total budget (CNY)"), ordering="budget")
+    def budget_total(self, obj):
+        return money(obj.budget, obj.CURRENCY)
+
+    @admin.display(description=_("spent (CNY)"), ordering="spent")
+    def budget_used(self, obj):
+        return money(obj.spent, obj.CURRENCY)
+
     @admin.display(description=_("pool balance"), ordering="pool_balance")
     def pool(self, obj):
+        return money(self._pool_balance(obj), obj.CURRENCY)
+
+    def _pool_balance(self, obj):
         balance = getattr(obj, "pool_balance", None)
         return balance if balance is not None else selectors.campaign_pool_balance(obj)
 
@@ -86,7 +102,7 @@ class CampaignAdmin(admin.ModelAdmin):
             return _("Scheduled")
         if obj.budget - obj.spent < obj.reward_amount:
             return _("Exhausted")
-        if self.pool(obj) < obj.reward_amount:
+        if self._pool_balance(obj) < obj.reward_amount:
             return _("Pool empty: fund it")
         return _("Running")
 
