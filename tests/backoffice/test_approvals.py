@@ -477,3 +477,20 @@ def test_a_teller_raises_the_level_after_an_in_person_check(world):
     other = customer_at(world["home"])
     with pytest.raises(Http404):
         staff_actions.kyc_level2_grant_by_staff(actor=world["risk"], customer_id=other.pk)
+
+
+def test_the_demo_has_an_unfreeze_for_the_sh001_branch_manager_to_approve(capsys):
+    from accounts.models import User
+
+    call_command("seed_demo")
+    call_command("seed_demo", quiet=True)  # idempotent: still one request
+    approval = ApprovalRequest.objects.get()
+    assert approval.status == Status.PENDING and approval.action == Action.UNFREEZE_WALLET
+    assert approval.requested_by.email == "teller@demo.example"
+    manager = User.objects.get(email="manager@demo.example")
+    assert "manager@demo.example" in capsys.readouterr().out
+    done = approvals.approval_approve(actor=manager, pk=approval.pk)
+    assert done.status == Status.EXECUTED
+    assert approval.customer.wallet.status == Wallet.Status.ACTIVE
+    call_command("seed_demo", quiet=True)
+    assert ApprovalRequest.objects.count() == 1
