@@ -326,8 +326,14 @@ def _approval_context(request, approval, form=None) -> dict:
 
     def decision_form(decision):
         if form is not None and form.data.get("decision") == decision:
-            return form
-        return ApprovalDecisionForm(initial={"decision": decision}, auto_id=f"id_{decision}_%s")
+            shown = form
+        else:
+            shown = ApprovalDecisionForm(
+                initial={"decision": decision}, auto_id=f"id_{decision}_%s"
+            )
+        if decision != ApprovalDecisionForm.REJECT:
+            shown.fields["note"].help_text = ""  # a note is required only to reject
+        return shown
 
     transaction_shown = None
     if approval.action == ApprovalRequest.Action.REVERSE_TRANSACTION:
