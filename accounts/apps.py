@@ -15,6 +15,10 @@ class AccountsConfig(AppConfig):
 
         register_handler(NEW_DEVICE_ALERT, new_device_alert_send)
 
+        from .services import SECOND_FACTOR_RESET_ALERT, second_factor_reset_alert_send
+
+        register_handler(SECOND_FACTOR_RESET_ALERT, second_factor_reset_alert_send)
+
         from .linking import LINKED_ACCOUNT_ALERT, linked_account_alert_send
 
         register_handler(LINKED_ACCOUNT_ALERT, linked_account_alert_send)

@@ -23,6 +23,7 @@ from .selectors import primary_second_factors
 
 BACKUP_DEVICE_NAME = "backup"
 NEW_DEVICE_ALERT = "accounts.new_device_login"
+SECOND_FACTOR_RESET_ALERT = "accounts.second_factor_reset"
 
 
 def _hash_device_token(token: str) -> str:
@@ -161,3 +162,52 @@ def second_factor_check(*, user: User, token: str, request=None):
         )
         user_login_failed.send(sender=__name__, credentials={"email": user.email}, request=request)
     return device
+
+
+@transaction.atomic
+def second_factors_reset(*, user: User, reset_by: User) -> dict:
+    """Remove every second factor of the user (authenticator apps, passkeys, backup codes), so
+    that they enrol again at their next login. A staff action that needed a second approver; the
+    user is told (security alert, after commit). Returns how many of each were removed."""
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    removed = {}
+    for method, model in (
+        ("totp", TOTPDevice),
+        ("passkey", WebAuthnCredential),
+        ("backup_codes", StaticDevice),
+    ):
+        devices = model.objects.filter(user=user)
+        removed[method] = devices.count()
+        if method == "backup_codes":
+            StaticToken.objects.filter(device__user=user).delete()
+        devices.delete()
+    event = security_event_record(
+        user=user,
+        kind=SecurityEvent.Kind.SECOND_FACTOR_REMOVED,
+        method="reset_by_staff",
+        reset_by=reset_by.pk,
+        removed=removed,
+    )
+    outbox_enqueue(
+        topic=SECOND_FACTOR_RESET_ALERT,
+        payload={"security_event_id": event.pk},
+        dedupe_key=f"security-event:{event.pk}",
+    )
+    return removed
+
+
+def second_factor_reset_alert_send(*, security_event_id: int) -> None:
+    event = SecurityEvent.objects.select_related("user").get(pk=security_event_id)
+    notify(
+        user=event.user,
+        kind=Notification.Kind.SECURITY,
+        title=_("Your second factor was reset"),
+        body=_(
+            "Bank staff removed your authenticator apps, passkeys and backup codes, approved by "
+            "a second staff member. Set up a new second factor at your next login. If you did "
+            "not ask for this, contact us now."
+        ),
+        dedupe_key=f"security-event:{event.pk}",
+        link=reverse("accounts:security"),
+    )

@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class BackofficeConfig(AppConfig):
     name = "backoffice"
     verbose_name = _("Back office")
+
+    def ready(self):
+        from notifications.services import register_handler
+
+        from .staff_actions import (
+            CUSTOMER_NOTICE,
+            customer_security_notice_send,
+            register_approval_actions,
+        )
+
+        register_approval_actions()
+        register_handler(CUSTOMER_NOTICE, customer_security_notice_send)

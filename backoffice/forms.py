@@ -72,3 +72,67 @@ class AuditFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("date_to", _("The end date is before the start date."))
         return data
+
+
+class StaffReasonForm(forms.Form):
+    """The reason a staff action is taken or asked for: recorded with it in the audit trail."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=255,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Recorded in the audit trail and shown to the approver."),
+    )
+
+
+class CustomerActionForm(StaffReasonForm):
+    FREEZE = "freeze"
+    REQUEST_UNFREEZE = "request_unfreeze"
+    REQUEST_SECOND_FACTOR_RESET = "request_second_factor_reset"
+    KYC_LEVEL2 = "kyc_level2"
+    REQUEST_REVERSAL = "request_reversal"
+    ACTIONS = [
+        (FREEZE, _("Freeze the wallet")),
+        (REQUEST_UNFREEZE, _("Ask to unfreeze the wallet")),
+        (REQUEST_SECOND_FACTOR_RESET, _("Ask to reset the second factor")),
+        (KYC_LEVEL2, _("Verified in person: raise to level 2")),
+        (REQUEST_REVERSAL, _("Ask to reverse the transaction")),
+    ]
+    # Raising the level records who saw the document; the audit event is the reason.
+    REASON_OPTIONAL = (KYC_LEVEL2,)
+
+    action = forms.ChoiceField(choices=ACTIONS, widget=forms.HiddenInput)
+    transaction = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.data.get("action") in self.REASON_OPTIONAL:
+            self.fields["reason"].required = False
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.REQUEST_REVERSAL and not data.get("transaction"):
+            self.add_error(None, _("Choose the transaction to reverse."))
+        return data
+
+
+class ApprovalDecisionForm(forms.Form):
+    APPROVE = "approve"
+    REJECT = "reject"
+    WITHDRAW = "withdraw"
+    DECISIONS = [(APPROVE, _("Approve")), (REJECT, _("Reject")), (WITHDRAW, _("Withdraw"))]
+
+    decision = forms.ChoiceField(choices=DECISIONS, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=255,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when you reject: say why."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.REJECT and not (data.get("note") or "").strip():
+            self.add_error("note", _("Say why you reject the request."))
+        return data

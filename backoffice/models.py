@@ -79,6 +79,14 @@ class AuditEvent(models.Model):
         CUSTOMER_VIEW = "customer_view", _("Customer view")
         AUDIT_SEARCH = "audit_search", _("Audit trail search")
         AUDIT_EXPORT = "audit_export", _("Audit trail export")
+        WALLET_FREEZE = "wallet_freeze", _("Wallet frozen")
+        KYC_LEVEL2_GRANT = "kyc_level2_grant", _("Verified in person (level 2)")
+        APPROVAL_REQUEST = "approval_request", _("Four eyes: requested")
+        APPROVAL_APPROVE = "approval_approve", _("Four eyes: approved and executed")
+        APPROVAL_FAIL = "approval_fail", _("Four eyes: approved but failed")
+        APPROVAL_REJECT = "approval_reject", _("Four eyes: rejected")
+        APPROVAL_WITHDRAW = "approval_withdraw", _("Four eyes: withdrawn")
+        APPROVAL_EXPIRE = "approval_expire", _("Four eyes: expired")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Done")
@@ -126,3 +134,124 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.outcome}"
+
+
+# The columns of what an approval request asked: written once, then never changed (a trigger).
+APPROVAL_IMMUTABLE_FIELDS = (
+    "action",
+    "customer",
+    "subject",
+    "reason",
+    "parameters",
+    "requested_by",
+    "requested_at",
+    "expires_at",
+)
+
+
+class ApprovalRequest(models.Model):
+    """A staff action that needs a second staff member (four eyes, maker-checker).
+
+    The maker asks, with a reason and the action's parameters; a checker of the right role
+    (never the maker) approves it, which executes the action once, or rejects it. What was asked
+    never changes after creation: on PostgreSQL a trigger refuses an UPDATE of those columns, and
+    once decided a request stays decided. Nothing is ever deleted.
+    """
+
+    class Action(models.TextChoices):
+        UNFREEZE_WALLET = "unfreeze_wallet", _("Unfreeze the wallet")
+        RESET_SECOND_FACTOR = "reset_second_factor", _("Reset the second factor")
+        REVERSE_TRANSACTION = "reverse_transaction", _("Reverse a posted transaction")
+        CASH_OUT_ABOVE_LIMIT = "cash_out_above_limit", _("Cash-out above the limit")
+        LIMIT_OVERRIDE = "limit_override", _("Limit override")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        EXECUTED = "executed", _("Approved and executed")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        EXPIRED = "expired", _("Expired")
+        FAILED = "failed", _("Approved but failed")
+
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    # What the request is about ("wallet:12", "transaction:345"): at most one pending request
+    # per action and subject, so two colleagues cannot queue the same reversal twice.
+    subject = models.CharField(_("subject"), max_length=80)
+    reason = models.CharField(_("reason"), max_length=255)
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=255, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("approval request")
+        verbose_name_plural = _("approval requests")
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["status", "expires_at"], name="approval_status_expiry")]
+        constraints = [
+            # Four eyes, down to the database: nobody decides their own request.
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True)
+                | ~models.Q(decided_by=models.F("requested_by")),
+                name="approval_not_decided_by_maker",
+            ),
+            models.UniqueConstraint(
+                fields=["action", "subject"],
+                condition=models.Q(status="pending"),
+                name="approval_one_pending_per_subject",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="approval_request_asked_is_immutable",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange(*APPROVAL_IMMUTABLE_FIELDS),
+            ),
+            pgtrigger.Protect(
+                name="approval_request_decision_is_final",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__status__df="pending"),
+            ),
+            pgtrigger.Protect(name="approval_request_never_deleted", operation=pgtrigger.Delete),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.action} {self.status}"
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+    @property
+    def effective_status(self) -> str:
+        """Pending past its expiry reads as expired, whether or not the task has run yet."""
+        if self.status == self.Status.PENDING and self.is_expired():
+            return self.Status.EXPIRED
+        return self.status
+
+    def get_effective_status_display(self) -> str:
+        return self.Status(self.effective_status).label

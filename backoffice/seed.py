@@ -50,7 +50,10 @@ DEMO_OPENING_BALANCE = Decimal("1000.00")
 
 def demo_wallet_ensure(*, user: User) -> Wallet:
     """An active wallet funded once with the demo opening balance, through the ledger."""
-    wallet = wallet_services.wallet_activate(user=user)
+    wallet = Wallet.objects.filter(user=user).first()
+    if wallet is None or wallet.status == Wallet.Status.INACTIVE:
+        wallet = wallet_services.wallet_activate(user=user)
+    # else: open already, or frozen by the four-eyes demo (re-seeding must not unfreeze it)
     already_funded = Transaction.objects.filter(
         kind=Transaction.Kind.TOP_UP, metadata__demo_opening=True, metadata__to_wallet=wallet.handle
     ).exists()
@@ -172,3 +175,24 @@ def demo_campaigns_ensure() -> Campaign:
             campaign=campaign, amount=DEMO_CAMPAIGN_FUNDING, funded_by=None
         )
     return campaign
+
+
+DEMO_FREEZE_REASON = "客户来电挂失手机，临时冻结钱包 / Customer reported a lost phone"
+DEMO_UNFREEZE_REASON = "客户持身份证到柜台，已找回手机 / Customer came with their ID, phone found"
+
+
+def demo_pending_unfreeze_ensure(*, customer: User, teller: User):
+    """The four-eyes demo: the teller froze the customer's wallet and asked to unfreeze it; the
+    branch manager of the same branch approves it in /backoffice/approvals/. Made once: after
+    it is decided (or withdrawn, or expired) re-seeding leaves it as it is."""
+    from .models import ApprovalRequest
+    from .staff_actions import unfreeze_request, wallet_freeze_by_staff
+
+    asked = ApprovalRequest.objects.filter(
+        customer=customer, action=ApprovalRequest.Action.UNFREEZE_WALLET
+    )
+    if asked.exists():
+        return asked.first()
+    if customer.wallet.status == Wallet.Status.ACTIVE:
+        wallet_freeze_by_staff(actor=teller, customer_id=customer.pk, reason=DEMO_FREEZE_REASON)
+    return unfreeze_request(actor=teller, customer_id=customer.pk, reason=DEMO_UNFREEZE_REASON)

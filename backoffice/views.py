@@ -1,19 +1,32 @@
 import time
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.masking import display_name_masked
+from accounts.models import User
+from config.api_errors import ApplicationError
 from config.csv_export import csv_response, csv_safe
+from wallet import services as wallet_services
+from wallet.models import Transaction, Wallet
 
-from . import services
-from .forms import AuditFilterForm, CustomerSearchForm, ViewReasonForm
-from .models import StaffProfile
+from . import approvals, services, staff_actions
+from .approvals import MAKER_ROLES
+from .forms import (
+    ApprovalDecisionForm,
+    AuditFilterForm,
+    CustomerActionForm,
+    CustomerSearchForm,
+    ViewReasonForm,
+)
+from .models import ApprovalRequest, AuditEvent, StaffProfile
 from .roles import ROLE_LABELS
 from .selectors import (
     audit_events,
@@ -22,6 +35,7 @@ from .selectors import (
     customer_row_masked,
     staff_roles,
 )
+from .staff_actions import FREEZE_ROLES, KYC_ROLES
 
 staff_required = staff_member_required(login_url="account_login")
 
@@ -43,6 +57,7 @@ def home(request):
             "roles": roles,
             "can_look_up": can_look_up_customers(request.user),
             "can_read_audit": can_read_audit(request.user),
+            "can_use_approvals": bool(set(staff_roles(request.user)) & set(MAKER_ROLES)),
         },
     )
 
@@ -105,10 +120,11 @@ def customer_view(request, pk: int):
             request, "backoffice/customer_reason.html", {"form": ViewReasonForm(), "pk": pk}
         )
     data = services.customer_open(actor=request.user, pk=pk, reason=reason, request=request)
+    actions = _customer_actions_context(request, data["customer"], data["entries"])
     return render(
         request,
         "backoffice/customer_view.html",
-        {**data, "reason": ViewReasonForm.reason_label(reason)},
+        {**data, **actions, "reason": ViewReasonForm.reason_label(reason)},
     )
 
 
@@ -178,3 +194,198 @@ def audit_csv(request):
 
 def _detail_text(detail: dict) -> str:
     return "; ".join(f"{key}={value}" for key, value in sorted((detail or {}).items()))
+
+
+# --- staff actions from the customer view -------------------------------------------------
+
+
+def _customer_actions_context(request, customer, entries) -> dict:
+    """What the customer view offers the staff member: the action forms they may use, the
+    four-eyes requests about the customer, and a reversal form on each reversible movement."""
+    user = request.user
+    roles = set(staff_roles(user))
+    wallet = Wallet.objects.filter(user=customer).first()
+    frozen = wallet is not None and wallet.status == Wallet.Status.FROZEN
+
+    def action_form(action):
+        return CustomerActionForm(initial={"action": action}, auto_id=f"id_{action}_%s")
+
+    forms = {}
+    if roles & set(FREEZE_ROLES) and wallet is not None and not frozen:
+        forms["freeze"] = action_form(CustomerActionForm.FREEZE)
+    if roles & set(MAKER_ROLES):
+        if frozen:
+            forms["unfreeze"] = action_form(CustomerActionForm.REQUEST_UNFREEZE)
+        forms["reset"] = action_form(CustomerActionForm.REQUEST_SECOND_FACTOR_RESET)
+    if roles & set(KYC_ROLES) and customer.kyc_level < User.KycLevel.VERIFIED_IN_PERSON:
+        forms["kyc"] = action_form(CustomerActionForm.KYC_LEVEL2)
+    txn_ids = {entry.transaction_id for entry in entries}
+    reversed_ids = set(
+        Transaction.objects.filter(reverses_id__in=txn_ids).values_list("reverses_id", flat=True)
+    )
+    for entry in entries:
+        txn = entry.transaction
+        entry.reversal_form = None
+        if (
+            roles & set(MAKER_ROLES)
+            and txn.kind in wallet_services.REVERSIBLE_KINDS
+            and txn.status == Transaction.Status.COMPLETED
+            and txn.pk not in reversed_ids
+        ):
+            entry.reversal_form = CustomerActionForm(
+                initial={"action": CustomerActionForm.REQUEST_REVERSAL, "transaction": txn.pk},
+                auto_id=f"id_reverse{txn.pk}_%s",
+            )
+    approvals_list = list(approvals.approvals_for_customer(customer)[:20])
+    return {"action_forms": forms, "approvals": approvals_list}
+
+
+@staff_required
+@require_POST
+def customer_action(request, pk: int):
+    """One staff action from the customer view (freeze at once, raise the verification level,
+    or ask a second staff member for an unfreeze, a second-factor reset or a reversal)."""
+    services.customer_view_check(actor=request.user, pk=pk, request=request)
+    form = CustomerActionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("backoffice:customer_view", pk=pk)
+    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+    kwargs = {"actor": request.user, "customer_id": pk, "request": request}
+    try:
+        if action == CustomerActionForm.FREEZE:
+            staff_actions.wallet_freeze_by_staff(reason=reason, **kwargs)
+            messages.success(request, _("The wallet is frozen. The customer has been told."))
+        elif action == CustomerActionForm.KYC_LEVEL2:
+            staff_actions.kyc_level2_grant_by_staff(**kwargs)
+            messages.success(request, _("The customer is now verified in person (level 2)."))
+        else:
+            approval = approvals.approval_request_create(
+                action=CUSTOMER_ACTION_APPROVALS[action],
+                reason=reason,
+                parameters={"transaction": form.cleaned_data.get("transaction")},
+                **kwargs,
+            )
+            messages.success(
+                request,
+                _("Request #%(id)d is waiting for a second staff member's approval.")
+                % {"id": approval.pk},
+            )
+            return redirect("backoffice:approval_detail", pk=approval.pk)
+    except ApplicationError as error:
+        messages.error(request, str(error.detail))
+    return redirect("backoffice:customer_view", pk=pk)
+
+
+CUSTOMER_ACTION_APPROVALS = {
+    CustomerActionForm.REQUEST_UNFREEZE: ApprovalRequest.Action.UNFREEZE_WALLET,
+    CustomerActionForm.REQUEST_SECOND_FACTOR_RESET: ApprovalRequest.Action.RESET_SECOND_FACTOR,
+    CustomerActionForm.REQUEST_REVERSAL: ApprovalRequest.Action.REVERSE_TRANSACTION,
+}
+
+
+# --- four eyes ---------------------------------------------------------------------------
+
+
+def _approval_rows(items):
+    for approval in items:
+        approval.customer_masked = display_name_masked(approval.customer)
+    return items
+
+
+@staff_required
+def approval_queue(request):
+    queue = approvals.approval_queue(request.user)
+    return render(
+        request,
+        "backoffice/approval_queue.html",
+        {"to_check": _approval_rows(queue["to_check"]), "mine": _approval_rows(queue["mine"])},
+    )
+
+
+@staff_required
+def approval_detail(request, pk: int):
+    approval = approvals.approval_visible_or_404(user=request.user, pk=pk)
+    return render(request, "backoffice/approval_detail.html", _approval_context(request, approval))
+
+
+def _approval_context(request, approval, form=None) -> dict:
+    pending = approval.effective_status == ApprovalRequest.Status.PENDING
+    is_maker = approval.requested_by_id == request.user.pk
+    may_decide = pending and not is_maker and approvals.may_check(request.user, approval)
+
+    def decision_form(decision):
+        if form is not None and form.data.get("decision") == decision:
+            shown = form
+        else:
+            shown = ApprovalDecisionForm(
+                initial={"decision": decision}, auto_id=f"id_{decision}_%s"
+            )
+        if decision != ApprovalDecisionForm.REJECT:
+            shown.fields["note"].help_text = ""  # a note is required only to reject
+        return shown
+
+    transaction_shown = None
+    if approval.action == ApprovalRequest.Action.REVERSE_TRANSACTION:
+        transaction_shown = (
+            Transaction.objects.filter(pk=approval.parameters.get("transaction"))
+            .prefetch_related("entries__account")
+            .first()
+        )
+    return {
+        "approval": approval,
+        "customer_masked": display_name_masked(approval.customer),
+        "is_maker": is_maker,
+        "approve_form": decision_form(ApprovalDecisionForm.APPROVE) if may_decide else None,
+        "reject_form": decision_form(ApprovalDecisionForm.REJECT) if may_decide else None,
+        "withdraw_form": (
+            decision_form(ApprovalDecisionForm.WITHDRAW)
+            if pending and is_maker and approval.status == ApprovalRequest.Status.PENDING
+            else None
+        ),
+        "original": transaction_shown,
+    }
+
+
+DECISION_STEPS = {
+    ApprovalDecisionForm.APPROVE: (approvals.approval_approve, AuditEvent.Action.APPROVAL_APPROVE),
+    ApprovalDecisionForm.REJECT: (approvals.approval_reject, AuditEvent.Action.APPROVAL_REJECT),
+    ApprovalDecisionForm.WITHDRAW: (
+        approvals.approval_withdraw,
+        AuditEvent.Action.APPROVAL_WITHDRAW,
+    ),
+}
+
+
+@staff_required
+@require_POST
+def approval_decide(request, pk: int):
+    form = ApprovalDecisionForm(request.POST)
+    if not form.is_valid():
+        approval = approvals.approval_visible_or_404(user=request.user, pk=pk)
+        context = _approval_context(request, approval, form=form)
+        return render(request, "backoffice/approval_detail.html", context, status=400)
+    decide, step = DECISION_STEPS[form.cleaned_data["decision"]]
+    try:
+        approval = decide(
+            actor=request.user, pk=pk, note=form.cleaned_data["note"], request=request
+        )
+    except (ApplicationError, Http404) as error:
+        approvals.approval_refusal_record(
+            actor=request.user, pk=pk, step=step, error=error, request=request
+        )
+        if isinstance(error, Http404):
+            raise
+        messages.error(request, str(error.detail))
+        return redirect("backoffice:approval_detail", pk=pk)
+    if approval.status == ApprovalRequest.Status.FAILED:
+        messages.error(
+            request,
+            _("Approved, but the action could not be carried out: %(error)s")
+            % {"error": approval.result.get("error", "")},
+        )
+    else:
+        messages.success(request, approval.get_status_display())
+    return redirect("backoffice:approval_detail", pk=pk)

@@ -377,6 +377,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.redispatch_pending_outbox",
         "schedule": 60.0,
     },
+    # Four-eyes requests expire after 24 hours (approval checks expiry itself; this tidies).
+    "expire-approval-requests": {
+        "task": "backoffice.approvals_expire",
+        "schedule": 300.0,
+    },
 }
 
 # Versions of the legal texts a customer accepts at sign-up (recorded with each acceptance).

@@ -430,6 +430,40 @@ def _customer_in_back_office(world: World) -> Target:
     return Target({"pk": world.owner.pk})
 
 
+def _customer_action(world: World) -> Target:
+    """Freezing the owner's wallet from the customer view: nobody in the matrix may."""
+    target = _customer_in_back_office(world)
+    return Target(target.kwargs, data={"action": "freeze", "reason": "矩阵测试冻结"})
+
+
+def _owner_approval_request(world: World) -> Target:
+    """A four-eyes request about the owner (a second-factor reset), asked by a teller of the
+    owner's branch: the teller of another branch must get 404 as for a missing request."""
+    from backoffice.approvals import approval_request_create
+    from backoffice.models import ApprovalRequest
+
+    _customer_in_back_office(world)
+    pending = ApprovalRequest.objects.filter(customer=world.owner, status="pending").first()
+    if pending is None:
+        home = Branch.objects.get(code="MX-HOME")
+        maker = staff_member_upsert(
+            email="matrix-home-teller@example.com",
+            password=PASSWORD,
+            full_name="本行柜员",
+            role=TELLER,
+            branch=home,
+            employee_number="MX-T2",
+        )
+        pending = approval_request_create(
+            actor=maker,
+            customer_id=world.owner.pk,
+            action=ApprovalRequest.Action.RESET_SECOND_FACTOR,
+            reason="矩阵测试重置",
+            parameters={},
+        )
+    return Target({"pk": pending.pk}, data={"decision": "approve", "note": ""})
+
+
 def _keep_kind(kwargs: dict) -> dict:
     return {**kwargs, "pk": 2_000_000_000}
 
@@ -469,6 +503,12 @@ FACTORIES: dict[str, Case] = {
     # matrix holds: the teller of another branch gets 404 as for a missing customer, nothing
     # of the customer shows, nothing changes. Staff who may open it: tests/backoffice.
     "backoffice:customer_view": Case(_customer_in_back_office, owner_status=(403,)),
+    # The staff actions and four-eyes requests about a customer: the same as the customer view
+    # (the customer it is about gets 403; the teller of another branch 404; nothing changes).
+    # Staff who may use them: tests/backoffice/test_approvals.py.
+    "backoffice:customer_action": Case(_customer_action, method="POST", owner_status=(403,)),
+    "backoffice:approval_detail": Case(_owner_approval_request, owner_status=(403,)),
+    "backoffice:approval_decide": Case(_owner_approval_request, method="POST", owner_status=(403,)),
     "api:step-up-verify": Case(
         _step_up_challenge,
         method="POST",

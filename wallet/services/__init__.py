@@ -27,8 +27,9 @@ from .requests import (
     payment_request_get,
     payment_request_pay,
 )
+from .reversals import REVERSIBLE_KINDS, transaction_reversal_check, transaction_reverse
 from .transfers import TransferRequest, recipient_resolve, transfer_create, transfer_prepare
-from .wallets import wallet_activate
+from .wallets import wallet_activate, wallet_freeze, wallet_unfreeze, wallet_unfreeze_check
 
 __all__ = [
     "customer_rate",
@@ -62,6 +63,12 @@ __all__ = [
     "transfer_prepare",
     "wallet_account_ensure",
     "wallet_activate",
+    "wallet_freeze",
+    "wallet_unfreeze",
+    "wallet_unfreeze_check",
+    "REVERSIBLE_KINDS",
+    "transaction_reversal_check",
+    "transaction_reverse",
     "wallet_fund_from_clearing",
     "FundingResult",
     "topup_create",

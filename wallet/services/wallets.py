@@ -1,8 +1,11 @@
-"""Opening a wallet."""
+"""Opening a wallet, and freezing and unfreezing it."""
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.api_errors import ApplicationError
 
 from .. import events
 from ..models import Wallet
@@ -22,4 +25,42 @@ def wallet_activate(*, user) -> Wallet:
     wallet.save(update_fields=["status", "activated_at"])
     wallet_account_ensure(wallet=wallet, currency=settings.WALLET_DEFAULT_CURRENCY)
     events.emit(events.WALLET_ACTIVATED, wallet_id=wallet.pk, user_id=user.pk)
+    return wallet
+
+
+def _wallet_locked(wallet_id: int) -> Wallet:
+    # The wallet row is what every payment locks and checks (refuse_unless_active): changing
+    # its status under the same lock makes a freeze apply to the very next payment.
+    return Wallet.objects.select_for_update().get(pk=wallet_id)
+
+
+@transaction.atomic
+def wallet_freeze(*, wallet: Wallet) -> Wallet:
+    """Stop every payment out of and into the wallet at once (staff action, audited by them)."""
+    wallet = _wallet_locked(wallet.pk)
+    if wallet.status != Wallet.Status.ACTIVE:
+        message = _("Only an active wallet can be frozen; this one is %(status)s.") % {
+            "status": wallet.get_status_display()
+        }
+        raise ApplicationError(message, code="wallet_not_active", fields={"wallet": [message]})
+    wallet.status = Wallet.Status.FROZEN
+    wallet.save(update_fields=["status"])
+    return wallet
+
+
+def wallet_unfreeze_check(*, wallet: Wallet) -> None:
+    if wallet.status != Wallet.Status.FROZEN:
+        message = _("The wallet is not frozen (it is %(status)s).") % {
+            "status": wallet.get_status_display()
+        }
+        raise ApplicationError(message, code="wallet_not_frozen", fields={"wallet": [message]})
+
+
+@transaction.atomic
+def wallet_unfreeze(*, wallet: Wallet) -> Wallet:
+    """Let a frozen wallet pay and receive again (after a second staff member approved it)."""
+    wallet = _wallet_locked(wallet.pk)
+    wallet_unfreeze_check(wallet=wallet)
+    wallet.status = Wallet.Status.ACTIVE
+    wallet.save(update_fields=["status"])
     return wallet

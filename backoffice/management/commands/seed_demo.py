@@ -13,6 +13,7 @@ from backoffice.seed import (
     demo_funding_sources_ensure,
     demo_fx_rates_ensure,
     demo_merchants_ensure,
+    demo_pending_unfreeze_ensure,
     demo_staff_totp_ensure,
     demo_wallet_ensure,
 )
@@ -37,6 +38,8 @@ DEMO_STAFF = [
 # staff user of each role (whom the guardrails crawler logs in as) stays the SH001 one.
 SECOND_BRANCH = ("BJ001", "北京国贸支行", "北京市朝阳区建国门外大街 1 号")
 SECOND_BRANCH_STAFF = [("teller.bj@demo.example", "柜员 高远", roles.TELLER, "E1101")]
+# Whose wallet the demo freezes, with an unfreeze waiting for the branch manager's approval.
+FOUR_EYES_DEMO_CUSTOMER = "wang.fang@demo.example"
 SECOND_BRANCH_CUSTOMERS = [("zhao.lei@demo.example", "赵磊", "+8613800138004")]
 
 
@@ -100,6 +103,13 @@ class Command(BaseCommand):
             )
             staff_secrets.append((email, role, demo_staff_totp_ensure(user=user)))
 
+        # Four eyes: 王芳's wallet frozen by the SH001 teller, an unfreeze waiting for the SH001
+        # branch manager (manager@demo.example) in /backoffice/approvals/.
+        demo_pending_unfreeze_ensure(
+            customer=User.objects.get(email=FOUR_EYES_DEMO_CUSTOMER),
+            teller=User.objects.get(email=DEMO_STAFF[0][0]),
+        )
+
         admin = User.objects.filter(email="admin@demo.example").first()
         if admin is None:
             admin = User.objects.create_superuser(
@@ -131,13 +141,18 @@ class Command(BaseCommand):
             " no second factor yet):"
         )
         for email, name, _phone in DEMO_CUSTOMERS:
-            out.write(f"    {email:<28} {name} (branch SH001)")
+            frozen = " — wallet frozen" if email == FOUR_EYES_DEMO_CUSTOMER else ""
+            out.write(f"    {email:<28} {name} (branch SH001){frozen}")
         for email, name, _phone in SECOND_BRANCH_CUSTOMERS:
             out.write(f"    {email:<28} {name} (branch BJ001)")
         out.write("  Staff (second factor required: add the TOTP key to an authenticator app,")
         out.write("  or compute a code with `python manage.py demo_totp EMAIL`):")
         for email, role, secret in staff_secrets:
             out.write(f"    {email:<28} {role:<15} TOTP key {secret}")
+        out.write(
+            "  Four eyes: log in as manager@demo.example and open /backoffice/approvals/ to"
+            " approve the teller's request to unfreeze 王芳's wallet."
+        )
         out.write("  Merchants (pay by code at /wallet/pay/, or open /wallet/pay/m/CODE/qr.svg):")
         for merchant in merchants:
             out.write(f"    {merchant.code:<12} {merchant.name}")
