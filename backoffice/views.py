@@ -21,6 +21,8 @@ from .selectors import (
     can_look_up_customers,
     can_read_audit,
     customer_row_masked,
+    is_branch_manager,
+    is_teller,
     staff_roles,
 )
 
@@ -44,6 +46,7 @@ def home(request):
             "roles": roles,
             "can_look_up": can_look_up_customers(request.user),
             "can_read_audit": can_read_audit(request.user),
+            "can_cash": is_teller(request.user) or is_branch_manager(request.user),
         },
     )
 
@@ -109,7 +112,11 @@ def customer_view(request, pk: int):
     return render(
         request,
         "backoffice/customer_view.html",
-        {**data, "reason": ViewReasonForm.reason_label(reason)},
+        {
+            **data,
+            "reason": ViewReasonForm.reason_label(reason),
+            "can_cash": is_teller(request.user),
+        },
     )
 
 
