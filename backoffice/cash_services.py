@@ -32,7 +32,12 @@ from wallet.services.cash import (
     cash_out_authorise,
     cash_out_post,
 )
-from wallet.services.common import idempotency_key_clean, idempotent, request_fingerprint
+from wallet.services.common import (
+    earlier_result,
+    idempotency_key_clean,
+    idempotent,
+    request_fingerprint,
+)
 
 from .models import AuditEvent, Branch, BranchReconciliation, CashMovement, StaffProfile, Till
 from .roles import BRANCH_MANAGER
@@ -350,7 +355,17 @@ def cash_out(
         )
         return txn
 
-    result = idempotent(user=teller, key=key, fingerprint=fingerprint, post=post, before=before)
+    try:
+        result = idempotent(user=teller, key=key, fingerprint=fingerprint, post=post, before=before)
+    except ApplicationError as refusal:
+        # The same request sent twice at once: the first spent the customer's code, so the
+        # second is refused for it. It is a replay: answer with the first one's result.
+        earlier = None
+        if refusal.status_code != 409:
+            earlier = earlier_result(user=teller, key=key, fingerprint=fingerprint)
+        if earlier is None:
+            raise
+        return CashResult(earlier, replayed=True)
     return CashResult(result.transaction, result.replayed)
 
 

@@ -439,3 +439,14 @@ def test_branch_cash_account_is_a_system_account(desk):
     _cash_in(desk)
     account = LedgerAccount.objects.get(code="branch-cash:SHX")
     assert account.kind == LedgerAccount.Kind.BRANCH_CASH and account.may_go_negative
+
+
+def test_seed_demo_gives_the_sh001_teller_an_open_till_with_cash_movements():
+    call_command("seed_demo", quiet=True)
+    call_command("seed_demo", quiet=True)
+    till = Till.objects.get(teller__email="teller@demo.example")
+    assert till.status == Till.Status.OPEN and till.branch.code == "SH001"
+    assert till.opening_float == Decimal("5000.00")
+    kinds = sorted(till.movements.values_list("transaction__kind", flat=True))
+    assert kinds == [Transaction.Kind.CASH_IN, Transaction.Kind.CASH_OUT]
+    _ledger_clean()

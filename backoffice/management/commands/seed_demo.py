@@ -14,6 +14,7 @@ from backoffice.seed import (
     demo_fx_rates_ensure,
     demo_merchants_ensure,
     demo_staff_totp_ensure,
+    demo_till_ensure,
     demo_wallet_ensure,
 )
 from backoffice.services import customer_branch_assign, role_groups_ensure, staff_member_upsert
@@ -100,6 +101,12 @@ class Command(BaseCommand):
             )
             staff_secrets.append((email, role, demo_staff_totp_ensure(user=user)))
 
+        # The SH001 teller's till: open today with a float, a deposit and a withdrawal (李四).
+        demo_till_ensure(
+            teller=User.objects.get(email="teller@demo.example"),
+            customer=User.objects.get(email="li.si@demo.example"),
+        )
+
         admin = User.objects.filter(email="admin@demo.example").first()
         if admin is None:
             admin = User.objects.create_superuser(
@@ -134,6 +141,10 @@ class Command(BaseCommand):
             out.write(f"    {email:<28} {name} (branch SH001)")
         for email, name, _phone in SECOND_BRANCH_CUSTOMERS:
             out.write(f"    {email:<28} {name} (branch BJ001)")
+        out.write(
+            "  Cash desk: teller@demo.example has a till open today (float 5,000.00) with a"
+            " deposit of 300.00 and a withdrawal of 100.00 for li.si (so 李四 holds 1,200.00)."
+        )
         out.write("  Staff (second factor required: add the TOTP key to an authenticator app,")
         out.write("  or compute a code with `python manage.py demo_totp EMAIL`):")
         for email, role, secret in staff_secrets:
