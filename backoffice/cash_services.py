@@ -45,6 +45,7 @@ from .selectors import (
     branch_day_tills,
     branch_ledger_net_cash,
     cash_customer_or_none,
+    cash_movement_visible_or_none,
     is_branch_manager,
     is_teller,
     staff_branch,
@@ -367,6 +368,24 @@ def cash_out(
             raise
         return CashResult(earlier, replayed=True)
     return CashResult(result.transaction, result.replayed)
+
+
+@transaction.atomic
+def cash_receipt_open(*, actor: User, pk: int, request=None) -> CashMovement:
+    """A cash movement of the staff member's branch, for its receipt; the opening is audited
+    as a view of the customer's data. Anything else is Http404."""
+    movement = cash_movement_visible_or_none(user=actor, pk=pk)
+    if movement is None:
+        raise Http404
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CUSTOMER_VIEW,
+        customer=movement.customer,
+        reason="counter",  # ViewReasonForm.COUNTER: serving the customer at the counter
+        detail={"cash_movement": movement.pk, "transaction": movement.transaction_id},
+        request=request,
+    )
+    return movement
 
 
 # --- the branch's end of day -------------------------------------------------------------------

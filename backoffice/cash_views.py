@@ -4,7 +4,7 @@ on a counter tablet. They call backoffice.cash_services; nothing here moves mone
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,6 @@ from .models import BranchReconciliation, Till
 from .selectors import (
     branch_day_tills,
     branch_ledger_net_cash,
-    cash_movement_visible_or_none,
     is_branch_manager,
     is_teller,
     staff_branch,
@@ -204,9 +203,7 @@ def cash_out(request, pk: int):
 @staff_required
 def cash_receipt(request, pk: int):
     """The customer's receipt of a cash movement of the staff member's branch, as a PDF."""
-    movement = cash_movement_visible_or_none(user=request.user, pk=pk)
-    if movement is None:
-        raise Http404
+    movement = cash_services.cash_receipt_open(actor=request.user, pk=pk, request=request)
     entry = (
         wallet_selectors.history_entries(wallet=movement.customer.wallet)
         .filter(transaction_id=movement.transaction_id)

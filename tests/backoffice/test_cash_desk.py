@@ -308,6 +308,9 @@ def test_the_teller_downloads_the_receipt_another_branch_gets_404(desk):
     response = desk["client"].get(url)
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.CUSTOMER_VIEW, detail__cash_movement=movement.pk
+    ).exists()
     assert staff_client(staff(roles.TELLER, desk["away"])).get(url).status_code == 404
 
 
