@@ -17,3 +17,7 @@ class BackofficeConfig(AppConfig):
 
         register_approval_actions()
         register_handler(CUSTOMER_NOTICE, customer_security_notice_send)
+
+        from . import cash_services
+
+        cash_services.connect()

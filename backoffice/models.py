@@ -87,6 +87,11 @@ class AuditEvent(models.Model):
         APPROVAL_REJECT = "approval_reject", _("Four eyes: rejected")
         APPROVAL_WITHDRAW = "approval_withdraw", _("Four eyes: withdrawn")
         APPROVAL_EXPIRE = "approval_expire", _("Four eyes: expired")
+        TILL_OPEN = "till_open", _("Till opened")
+        TILL_CLOSE = "till_close", _("Till closed")
+        CASH_IN = "cash_in", _("Cash deposit")
+        CASH_OUT = "cash_out", _("Cash withdrawal")
+        CASH_RECONCILE = "cash_reconcile", _("End-of-day cash reconciliation")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Done")
@@ -255,3 +260,111 @@ class ApprovalRequest(models.Model):
 
     def get_effective_status_display(self) -> str:
         return self.Status(self.effective_status).label
+
+
+AMOUNT = {"max_digits": 20, "decimal_places": 4}
+
+
+class Till(models.Model):
+    """One teller's cash drawer for one business day: opened with a counted float, closed with
+    the counted cash; what the ledger says it should hold and the difference are kept."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="tills", verbose_name=_("branch")
+    )
+    teller = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="tills",
+        verbose_name=_("teller"),
+    )
+    business_date = models.DateField(_("business date"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    opening_float = models.DecimalField(_("opening float"), **AMOUNT)
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    counted_cash = models.DecimalField(_("counted cash"), null=True, blank=True, **AMOUNT)
+    # {"100": 12, "50": 3, ...} when the teller counted by denomination.
+    counted_denominations = models.JSONField(_("counted by denomination"), default=dict, blank=True)
+    expected_cash = models.DecimalField(_("expected cash"), null=True, blank=True, **AMOUNT)
+    difference = models.DecimalField(_("difference"), null=True, blank=True, **AMOUNT)
+
+    class Meta:
+        verbose_name = _("till")
+        verbose_name_plural = _("tills")
+        ordering = ["-business_date", "-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["teller", "business_date"], name="till_one_per_teller_per_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.branch_id} {self.teller_id} {self.business_date}"
+
+
+class CashMovement(models.Model):
+    """A cash deposit or withdrawal at the counter: the ledger transaction, attributed to the
+    till that took in or paid out the notes."""
+
+    till = models.ForeignKey(Till, on_delete=models.PROTECT, related_name="movements")
+    transaction = models.OneToOneField(
+        "wallet.Transaction", on_delete=models.PROTECT, related_name="cash_movement"
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("cash movement")
+        verbose_name_plural = _("cash movements")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"till {self.till_id}: transaction {self.transaction_id}"
+
+
+class BranchReconciliation(models.Model):
+    """A branch's end of day: the cash counted in all its tills against the branch cash
+    account's movements of the day in the ledger."""
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="reconciliations", verbose_name=_("branch")
+    )
+    business_date = models.DateField(_("business date"))
+    tills = models.PositiveIntegerField(_("tills"))
+    opening_floats = models.DecimalField(_("opening floats"), **AMOUNT)
+    ledger_net_cash = models.DecimalField(_("net cash in the ledger"), **AMOUNT)
+    expected_cash = models.DecimalField(_("expected cash"), **AMOUNT)
+    counted_cash = models.DecimalField(_("counted cash"), **AMOUNT)
+    difference = models.DecimalField(_("difference"), **AMOUNT)
+    reconciled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reconciled by"),
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("branch cash reconciliation")
+        verbose_name_plural = _("branch cash reconciliations")
+        ordering = ["-business_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "business_date"], name="reconciliation_one_per_branch_per_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.branch_id} {self.business_date}: {self.difference}"

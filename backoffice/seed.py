@@ -196,3 +196,44 @@ def demo_pending_unfreeze_ensure(*, customer: User, teller: User):
     if customer.wallet.status == Wallet.Status.ACTIVE:
         wallet_freeze_by_staff(actor=teller, customer_id=customer.pk, reason=DEMO_FREEZE_REASON)
     return unfreeze_request(actor=teller, customer_id=customer.pk, reason=DEMO_UNFREEZE_REASON)
+
+
+DEMO_TILL_FLOAT = Decimal("5000.00")
+DEMO_CASH_IN = Decimal("300.00")
+DEMO_CASH_OUT = Decimal("100.00")
+
+
+def demo_till_ensure(*, teller: User, customer: User) -> None:
+    """The demo teller's till open today with a float, a cash deposit and a cash withdrawal
+    (authorised by a code the customer issued), each posted once whatever the re-runs."""
+    from backoffice import cash_services
+    from backoffice.models import Till
+    from wallet.services.cash import cash_code_issue
+
+    today = timezone.localdate()
+    if (
+        Till.objects.filter(teller=teller, status=Till.Status.OPEN)
+        .exclude(business_date=today)
+        .exists()
+    ):
+        return  # an earlier day's till is still open: the teller closes it in the demo
+    if not Till.objects.filter(teller=teller, business_date=today).exists():
+        cash_services.till_open(teller=teller, opening_float=DEMO_TILL_FLOAT)
+    if Till.objects.get(teller=teller, business_date=today).status != Till.Status.OPEN:
+        return
+    cash_services.cash_in(
+        teller=teller,
+        customer_pk=customer.pk,
+        amount=DEMO_CASH_IN,
+        idempotency_key=f"demo-cash-in-{today.isoformat()}",
+    )
+    out_key = f"demo-cash-out-{today.isoformat()}"
+    if not Transaction.objects.filter(initiated_by=teller, idempotency_key=out_key).exists():
+        _row, code = cash_code_issue(user=customer, amount=DEMO_CASH_OUT)
+        cash_services.cash_out(
+            teller=teller,
+            customer_pk=customer.pk,
+            amount=DEMO_CASH_OUT,
+            idempotency_key=out_key,
+            code=code,
+        )

@@ -168,3 +168,132 @@ def customer_row_masked(customer: User) -> dict:
         "document": document.number_masked if document else "",
         "branch": branch.branch if branch else None,
     }
+
+
+# --- the cash desk -------------------------------------------------------------------------
+
+
+def is_teller(user) -> bool:
+    return user.is_authenticated and TELLER in staff_roles(user)
+
+
+def is_branch_manager(user) -> bool:
+    return user.is_authenticated and BRANCH_MANAGER in staff_roles(user)
+
+
+def staff_branch(user):
+    """The branch a staff member works at, or None."""
+    profile = StaffProfile.objects.select_related("branch").filter(user=user).first()
+    return profile.branch if profile else None
+
+
+def cash_customer_or_none(*, teller, pk: int) -> User | None:
+    """A customer a teller may serve at the cash desk: their own branch's, never another's."""
+    if not is_teller(teller):
+        return None
+    return (
+        customers_visible_to(teller)
+        .filter(pk=pk, customer_branch__branch_id=staff_branch_id(teller))
+        .select_related("wallet")
+        .first()
+    )
+
+
+def till_current(teller):
+    """The teller's till that is still open (whatever its day), else today's, else None."""
+    from .models import Till
+
+    tills = Till.objects.filter(teller=teller).select_related("branch")
+    return (
+        tills.filter(status=Till.Status.OPEN).order_by("-business_date").first()
+        or tills.filter(business_date=timezone.localdate()).first()
+    )
+
+
+def till_movements(till):
+    """The till's cash movements, newest first, each with its signed cash amount (+ into the
+    drawer, − out of it) from the branch cash entry: a fixed number of queries."""
+    from django.db.models import F, Sum
+
+    from wallet.models import LedgerAccount
+
+    from .models import CashMovement
+
+    return (
+        CashMovement.objects.filter(till=till)
+        .select_related("transaction", "customer")
+        .annotate(
+            cash=-Sum(
+                "transaction__entries__amount",
+                filter=Q(transaction__entries__account__kind=LedgerAccount.Kind.BRANCH_CASH),
+            ),
+            kind=F("transaction__kind"),
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def till_ledger_net_cash(till):
+    """Cash into the till minus cash out of it, from the ledger's branch cash entries of the
+    transactions attributed to the till (the branch account is debited by a deposit)."""
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from wallet.models import Entry, LedgerAccount
+
+    total = Entry.objects.filter(
+        transaction__cash_movement__till=till, account__kind=LedgerAccount.Kind.BRANCH_CASH
+    ).aggregate(total=Sum("amount"))["total"]
+    return -(total or Decimal(0))
+
+
+def till_expected_cash(till):
+    return till.opening_float + till_ledger_net_cash(till)
+
+
+def branch_day_tills(*, branch, business_date):
+    from .models import Till
+
+    return (
+        Till.objects.filter(branch=branch, business_date=business_date)
+        .select_related("teller")
+        .order_by("opened_at", "pk")
+    )
+
+
+def branch_ledger_net_cash(*, branch, business_date):
+    """Net cash the branch took in on that (local) day: minus the sum of its branch cash
+    account's entries of the day."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from wallet.models import Entry, LedgerAccount
+
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(business_date, time.min, tz)
+    total = Entry.objects.filter(
+        account__kind=LedgerAccount.Kind.BRANCH_CASH,
+        account__code=f"branch-cash:{branch.code}",
+        transaction__created_at__gte=start,
+        transaction__created_at__lt=start + timedelta(days=1),
+    ).aggregate(total=Sum("amount"))["total"]
+    return -(total or Decimal(0))
+
+
+def cash_movement_visible_or_none(*, user, pk: int):
+    """A cash movement of the staff member's own branch (tellers and branch managers)."""
+    from .models import CashMovement
+
+    if not (is_teller(user) or is_branch_manager(user)):
+        return None
+    branch_id = staff_branch_id(user)
+    if branch_id is None:
+        return None
+    return (
+        CashMovement.objects.filter(pk=pk, till__branch_id=branch_id)
+        .select_related("transaction", "customer", "till")
+        .first()
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import cash_views, views
 
 app_name = "backoffice"
 
@@ -14,4 +14,11 @@ urlpatterns = [
     path("approvals/<int:pk>/decision/", views.approval_decide, name="approval_decide"),
     path("audit/", views.audit_search, name="audit_search"),
     path("audit/export.csv", views.audit_csv, name="audit_csv"),
+    path("cash/", cash_views.cash_home, name="cash_home"),
+    path("cash/till/open/", cash_views.till_open, name="cash_till_open"),
+    path("cash/till/close/", cash_views.till_close, name="cash_till_close"),
+    path("cash/customers/<int:pk>/in/", cash_views.cash_in, name="cash_in"),
+    path("cash/customers/<int:pk>/out/", cash_views.cash_out, name="cash_out"),
+    path("cash/movements/<int:pk>/receipt.pdf", cash_views.cash_receipt, name="cash_receipt"),
+    path("cash/end-of-day/", cash_views.end_of_day, name="cash_end_of_day"),
 ]

@@ -33,6 +33,8 @@ from .selectors import (
     can_look_up_customers,
     can_read_audit,
     customer_row_masked,
+    is_branch_manager,
+    is_teller,
     staff_roles,
 )
 from .staff_actions import FREEZE_ROLES, KYC_ROLES
@@ -58,6 +60,7 @@ def home(request):
             "can_look_up": can_look_up_customers(request.user),
             "can_read_audit": can_read_audit(request.user),
             "can_use_approvals": bool(set(staff_roles(request.user)) & set(MAKER_ROLES)),
+            "can_cash": is_teller(request.user) or is_branch_manager(request.user),
         },
     )
 
@@ -124,7 +127,12 @@ def customer_view(request, pk: int):
     return render(
         request,
         "backoffice/customer_view.html",
-        {**data, **actions, "reason": ViewReasonForm.reason_label(reason)},
+        {
+            **data,
+            **actions,
+            "reason": ViewReasonForm.reason_label(reason),
+            "can_cash": is_teller(request.user),
+        },
     )
 
 

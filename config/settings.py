@@ -353,6 +353,13 @@ WALLET_STEP_UP_TTL_SECONDS = env.int("WALLET_STEP_UP_TTL_SECONDS", default=300)
 # Key of the receipts' verification codes (defaults to the secret key).
 RECEIPT_SIGNING_KEY = env.str("RECEIPT_SIGNING_KEY", default="")
 RECEIPT_VERIFY_RATE_PER_MINUTE = env.int("RECEIPT_VERIFY_RATE_PER_MINUTE", default=30)
+# Cash withdrawal codes a customer issues on their phone for the branch counter.
+WALLET_CASH_CODE_TTL_SECONDS = env.int("WALLET_CASH_CODE_TTL_SECONDS", default=10 * 60)
+WALLET_CASH_CODE_MAX_ATTEMPTS = env.int("WALLET_CASH_CODE_MAX_ATTEMPTS", default=5)
+# Cash desk: a cash out above this (CNY) needs a second staff member's approval (four eyes).
+BACKOFFICE_CASH_OUT_APPROVAL_LIMIT = env.str(
+    "BACKOFFICE_CASH_OUT_APPROVAL_LIMIT", default="20000.00"
+)
 
 # --- Funding: the bank connector (DESIGN.md "The bank connector") -------------------
 # A real bank's adapter replaces the sandbox by this setting alone.

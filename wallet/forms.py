@@ -197,3 +197,13 @@ class FundingForm(forms.Form):
     def __init__(self, *args, sources, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["source"].choices = [(str(s.pk), s.label) for s in sources]
+
+
+class CashCodeForm(forms.Form):
+    """The amount the customer will withdraw in cash at a branch counter."""
+
+    amount = forms.CharField(
+        label=_("Amount to withdraw in cash (CNY)"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )

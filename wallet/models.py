@@ -167,6 +167,8 @@ class Transaction(models.Model):
         REWARD = "reward", _("Reward")
         REVERSAL = "reversal", _("Reversal")
         ADJUSTMENT = "adjustment", _("Adjustment")
+        CASH_IN = "cash_in", _("Cash deposit at a branch")
+        CASH_OUT = "cash_out", _("Cash withdrawal at a branch")
 
     class Status(models.TextChoices):
         COMPLETED = "completed", _("Completed")
@@ -502,3 +504,41 @@ class FundingOrder(models.Model):
 
     def __str__(self):
         return f"{self.get_direction_display()} {self.reference}"
+
+
+class CashWithdrawalCode(models.Model):
+    """The customer's authorisation of one cash withdrawal at a branch counter: a 6-digit code
+    shown once on their own phone, bound to an amount, valid a few minutes, used once.
+
+    Only a hash is kept; the code is salted with the row's own random salt so that the million
+    possible codes cannot be looked up in a table. Wrong entries are counted; too many void it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cash_codes"
+    )
+    salt = models.CharField(max_length=32)
+    code_hash = models.CharField(max_length=64)
+    amount = models.DecimalField(**AMOUNT)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="CNY")
+    expires_at = models.DateTimeField()
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.OneToOneField(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="cash_code"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("cash withdrawal code")
+        verbose_name_plural = _("cash withdrawal codes")
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self):
+        return f"cash code #{self.pk} of {self.user_id}"
+
+    @property
+    def is_usable(self) -> bool:
+        return (
+            self.voided_at is None and self.used_by_id is None and self.expires_at > timezone.now()
+        )

@@ -72,6 +72,8 @@ def counterparty_label(entry: Entry) -> str:
         return _("Bank account")
     if txn.kind == Transaction.Kind.WITHDRAWAL:
         return _("Bank account")
+    if txn.kind in (Transaction.Kind.CASH_IN, Transaction.Kind.CASH_OUT):
+        return _("Cash at %(branch)s") % {"branch": meta.get("branch_name", "")}
     if entry.amount < 0:
         return meta.get("to_name") or meta.get("merchant_name") or ""
     return meta.get("from_name") or ""

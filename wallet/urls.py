@@ -28,6 +28,7 @@ urlpatterns = [
     path("transactions/<int:pk>/", views.transaction_detail, name="transaction"),
     path("transactions/<int:pk>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),
     path("statements/", views.statements, name="statements"),
+    path("cash-code/", views.cash_code, name="cash_code"),
     path("spending/", views.spending, name="spending"),
     path("statements/<int:year>-<int:month>.pdf", views.statement_pdf, name="statement_pdf"),
 ]

@@ -27,6 +27,7 @@ from .forms import (
     BillConfirmForm,
     BillForm,
     BudgetForm,
+    CashCodeForm,
     ConfirmForm,
     ExchangeConfirmForm,
     ExchangeForm,
@@ -720,3 +721,30 @@ def transaction_detail(request, pk: int):
             "receipt_code": documents.receipt_code(txn),
         },
     )
+
+
+@login_required
+def cash_code(request):
+    """Authorise a cash withdrawal at a branch counter: a one-time code for one amount, shown
+    once here and typed by the teller. Only its hash is kept."""
+    from .services.cash import cash_code_current, cash_code_issue
+
+    form = CashCodeForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            row, plain = cash_code_issue(user=request.user, amount=form.cleaned_data["amount"])
+        except ApplicationError as error:
+            form_errors_from(form, error)
+        else:
+            issued = {"code": plain, "row": row}
+            form = CashCodeForm()
+    current = None if issued else cash_code_current(request.user)
+    response = render(
+        request,
+        "wallet/cash_code.html",
+        {"form": form, "issued": issued, "current": current},
+        status=400 if form.errors else 200,
+    )
+    response["Cache-Control"] = "no-store"  # the code must not stay in a cache
+    return response

@@ -464,6 +464,32 @@ def _owner_approval_request(world: World) -> Target:
     return Target({"pk": pending.pk}, data={"decision": "approve", "note": ""})
 
 
+def _cash_movement_in_back_office(world: World) -> Target:
+    """A cash deposit of the owner's at their branch (MX-HOME), made by a teller there: its
+    receipt is the branch staff's to print; the teller of another branch gets 404."""
+    from backoffice import cash_services
+
+    _customer_in_back_office(world)
+    home = Branch.objects.get(code="MX-HOME")
+    teller = staff_member_upsert(
+        email="matrix-home-teller@example.com",
+        password=PASSWORD,
+        full_name="柜员戊己",
+        role=TELLER,
+        branch=home,
+        employee_number="MX-T2",
+    )
+    if not teller.tills.exists():
+        cash_services.till_open(teller=teller, opening_float="100.00")
+    result = cash_services.cash_in(
+        teller=teller,
+        customer_pk=world.owner.pk,
+        amount="10.00",
+        idempotency_key=f"matrix-{secrets.token_hex(6)}",
+    )
+    return Target({"pk": result.movement.pk})
+
+
 def _keep_kind(kwargs: dict) -> dict:
     return {**kwargs, "pk": 2_000_000_000}
 
@@ -509,6 +535,11 @@ FACTORIES: dict[str, Case] = {
     "backoffice:customer_action": Case(_customer_action, method="POST", owner_status=(403,)),
     "backoffice:approval_detail": Case(_owner_approval_request, owner_status=(403,)),
     "backoffice:approval_decide": Case(_owner_approval_request, method="POST", owner_status=(403,)),
+    # The cash desk's pages about a customer, and a cash receipt: the same as the customer
+    # view (the customer is refused by the staff portal; another branch's teller gets 404).
+    "backoffice:cash_in": Case(_customer_in_back_office, owner_status=(403,)),
+    "backoffice:cash_out": Case(_customer_in_back_office, owner_status=(403,)),
+    "backoffice:cash_receipt": Case(_cash_movement_in_back_office, owner_status=(403,)),
     "api:step-up-verify": Case(
         _step_up_challenge,
         method="POST",

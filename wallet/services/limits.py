@@ -29,6 +29,7 @@ OUTGOING_KINDS = (
     Transaction.Kind.PAYMENT,
     Transaction.Kind.BILL,
     Transaction.Kind.WITHDRAWAL,
+    Transaction.Kind.CASH_OUT,
 )
 COUNTED_STATUSES = (
     Transaction.Status.COMPLETED,

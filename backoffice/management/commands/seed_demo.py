@@ -15,6 +15,7 @@ from backoffice.seed import (
     demo_merchants_ensure,
     demo_pending_unfreeze_ensure,
     demo_staff_totp_ensure,
+    demo_till_ensure,
     demo_wallet_ensure,
 )
 from backoffice.services import customer_branch_assign, role_groups_ensure, staff_member_upsert
@@ -109,6 +110,11 @@ class Command(BaseCommand):
             customer=User.objects.get(email=FOUR_EYES_DEMO_CUSTOMER),
             teller=User.objects.get(email=DEMO_STAFF[0][0]),
         )
+        # The SH001 teller's till: open today with a float, a deposit and a withdrawal (李四).
+        demo_till_ensure(
+            teller=User.objects.get(email="teller@demo.example"),
+            customer=User.objects.get(email="li.si@demo.example"),
+        )
 
         admin = User.objects.filter(email="admin@demo.example").first()
         if admin is None:
@@ -145,6 +151,10 @@ class Command(BaseCommand):
             out.write(f"    {email:<28} {name} (branch SH001){frozen}")
         for email, name, _phone in SECOND_BRANCH_CUSTOMERS:
             out.write(f"    {email:<28} {name} (branch BJ001)")
+        out.write(
+            "  Cash desk: teller@demo.example has a till open today (float 5,000.00) with a"
+            " deposit of 300.00 and a withdrawal of 100.00 for li.si (so 李四 holds 1,200.00)."
+        )
         out.write("  Staff (second factor required: add the TOTP key to an authenticator app,")
         out.write("  or compute a code with `python manage.py demo_totp EMAIL`):")
         for email, role, secret in staff_secrets:

@@ -1,0 +1,109 @@
+"""The cash desk under real concurrency on PostgreSQL: a double click that arrives as two
+simultaneous POSTs posts once; a till being closed takes no cash at the same moment."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connections
+
+from backoffice import cash_services, roles
+from backoffice.models import CashMovement, Till
+from tests.wallet.factories import balance, funded_wallet
+from wallet.models import Transaction
+from wallet.services.cash import cash_code_issue
+
+from .factories import branch, customer_at, staff
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _together(count, work):
+    barrier = threading.Barrier(count)
+    outcomes = [None] * count
+
+    def run(i):
+        try:
+            barrier.wait()
+            outcomes[i] = ("ok", work(i))
+        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread met
+            outcomes[i] = ("error", exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+@pytest.fixture
+def desk():
+    home = branch("PGX")
+    teller = staff(roles.TELLER, home)
+    customer = customer_at(home, kyc_level=1)
+    wallet = funded_wallet("500.00", user=customer)
+    till = cash_services.till_open(teller=teller, opening_float="1000.00")
+    return {"teller": teller, "customer": customer, "wallet": wallet, "till": till}
+
+
+def test_concurrent_cash_in_posts_with_one_key_move_money_once(desk):
+    outcomes = _together(
+        4,
+        lambda i: cash_services.cash_in(
+            teller=desk["teller"],
+            customer_pk=desk["customer"].pk,
+            amount="100.00",
+            idempotency_key="double-click",
+        ),
+    )
+    assert [kind for kind, _value in outcomes] == ["ok"] * 4, outcomes
+    assert sorted(value.replayed for _kind, value in outcomes) == [False, True, True, True]
+    assert len({value.transaction.pk for _kind, value in outcomes}) == 1
+    assert balance(desk["wallet"]) == Decimal("600.00")
+    assert Transaction.objects.filter(kind=Transaction.Kind.CASH_IN).count() == 1
+    assert CashMovement.objects.count() == 1
+    call_command("ledger_audit")
+
+
+def test_concurrent_cash_out_posts_with_one_key_and_one_code_pay_out_once(desk):
+    _row, code = cash_code_issue(user=desk["customer"], amount="80.00")
+    outcomes = _together(
+        3,
+        lambda i: cash_services.cash_out(
+            teller=desk["teller"],
+            customer_pk=desk["customer"].pk,
+            amount="80.00",
+            idempotency_key="double-click-out",
+            code=code,
+        ),
+    )
+    assert [kind for kind, _value in outcomes] == ["ok"] * 3, outcomes
+    assert balance(desk["wallet"]) == Decimal("420.00")
+    assert Transaction.objects.filter(kind=Transaction.Kind.CASH_OUT).count() == 1
+    call_command("ledger_audit")
+
+
+def test_cash_racing_a_till_close_is_either_in_the_till_count_or_refused(desk):
+    def work(i):
+        if i == 0:
+            return cash_services.till_close(
+                teller=desk["teller"], till_id=desk["till"].pk, total="1000.00"
+            )
+        return cash_services.cash_in(
+            teller=desk["teller"],
+            customer_pk=desk["customer"].pk,
+            amount="10.00",
+            idempotency_key=f"race-{i}",
+        )
+
+    _together(4, work)
+    till = Till.objects.get()
+    posted = CashMovement.objects.filter(till=till).count()
+    # Whatever was posted before the close is in its expected cash; nothing after it.
+    assert till.expected_cash == Decimal("1000.00") + 10 * posted
+    assert balance(desk["wallet"]) == Decimal("500.00") + 10 * posted
+    call_command("ledger_audit")
