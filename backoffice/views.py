@@ -15,6 +15,7 @@ from accounts.masking import display_name_masked
 from . import services
 from .forms import AuditFilterForm, CustomerSearchForm, ViewReasonForm
 from .models import StaffProfile
+from .onboarding import can_onboard
 from .roles import ROLE_LABELS
 from .selectors import (
     audit_events,
@@ -25,6 +26,7 @@ from .selectors import (
 )
 
 staff_required = staff_member_required(login_url="account_login")
+
 
 # How long a reason given for opening a customer stays good in this staff session.
 VIEW_REASON_SECONDS = 15 * 60
@@ -44,6 +46,7 @@ def home(request):
             "roles": roles,
             "can_look_up": can_look_up_customers(request.user),
             "can_read_audit": can_read_audit(request.user),
+            "can_onboard": can_onboard(request.user),
         },
     )
 

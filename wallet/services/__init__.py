@@ -28,7 +28,7 @@ from .requests import (
     payment_request_pay,
 )
 from .transfers import TransferRequest, recipient_resolve, transfer_create, transfer_prepare
-from .wallets import wallet_activate
+from .wallets import wallet_activate, wallet_activate_within
 
 __all__ = [
     "customer_rate",
@@ -62,6 +62,7 @@ __all__ = [
     "transfer_prepare",
     "wallet_account_ensure",
     "wallet_activate",
+    "wallet_activate_within",
     "wallet_fund_from_clearing",
     "FundingResult",
     "topup_create",
