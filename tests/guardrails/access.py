@@ -101,6 +101,7 @@ EXCLUDED = {
     "account_confirm_email": "allauth: the key in the URL is the credential itself (sent to the mailbox); there is no owner session to compare",
     "account_reset_password_from_key": "allauth: uid and key in the URL are the emailed credential, checked by allauth; no owner session to compare",
     "legal": "the public terms and privacy notice: the parameter names a document, not anyone's object",
+    "accounts:setup": "the setup link's token is the credential itself (shown at the counter as a QR code and sent by SMS), like allauth's password-reset key: no owner session to compare; one use, 24 hours, voided by a newer one (tests/accounts/test_setup_link.py)",
 }
 
 
@@ -430,6 +431,50 @@ def _customer_in_back_office(world: World) -> Target:
     return Target({"pk": world.owner.pk})
 
 
+def _onboarding_of_owner(world: World):
+    """The onboarding that opened the owner's wallet at a branch other than the matrix teller's,
+    with a photo of their document on file."""
+    from django.core.files.base import ContentFile
+
+    from backoffice.models import CustomerBranch, Onboarding
+
+    home, _created = Branch.objects.get_or_create(code="MX-HOME", defaults={"name": "矩阵测试支行"})
+    CustomerBranch.objects.get_or_create(user=world.owner, defaults={"branch": home})
+    teller = User.objects.filter(email="matrix-home-teller@example.com").first() or (
+        staff_member_upsert(
+            email="matrix-home-teller@example.com",
+            password=PASSWORD,
+            full_name="柜员戊己",
+            role=TELLER,
+            branch=home,
+            employee_number="MX-T2",
+        )
+    )
+    onboarding = Onboarding.objects.filter(customer=world.owner).first()
+    if onboarding is None:
+        onboarding = Onboarding.objects.create(
+            branch=home,
+            teller=teller,
+            step=Onboarding.Step.DONE,
+            phone=world.owner.phone or "",
+            full_name=world.owner.full_name,
+            email=world.owner.email,
+            customer=world.owner,
+        )
+        onboarding.document_front.save(
+            "front.png", ContentFile(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32), save=True
+        )
+    return onboarding
+
+
+def _onboarding(world: World) -> Target:
+    return Target({"pk": _onboarding_of_owner(world).pk})
+
+
+def _onboarding_document(world: World) -> Target:
+    return Target({"pk": _onboarding_of_owner(world).pk, "side": "front"})
+
+
 def _keep_kind(kwargs: dict) -> dict:
     return {**kwargs, "pk": 2_000_000_000}
 
@@ -469,6 +514,10 @@ FACTORIES: dict[str, Case] = {
     # matrix holds: the teller of another branch gets 404 as for a missing customer, nothing
     # of the customer shows, nothing changes. Staff who may open it: tests/backoffice.
     "backoffice:customer_view": Case(_customer_in_back_office, owner_status=(403,)),
+    # The same for the onboarding that opened the owner's wallet, and their document's photo:
+    # staff pages, refused to every customer; the branch's own staff: tests/backoffice.
+    "backoffice:onboarding": Case(_onboarding, owner_status=(403,)),
+    "backoffice:onboarding_document": Case(_onboarding_document, owner_status=(403,)),
     "api:step-up-verify": Case(
         _step_up_challenge,
         method="POST",
