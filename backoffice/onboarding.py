@@ -549,7 +549,9 @@ def onboarding_setup_link_resend(
 ) -> str:
     """A new setup link for a customer who lost or let expire theirs; the old one is void."""
     onboarding = (
-        Onboarding.objects.select_for_update().select_related("customer").get(pk=onboarding.pk)
+        Onboarding.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=onboarding.pk)
     )
     if not onboarding.is_done or onboarding.customer is None:
         raise _refuse("step", _("Finish the onboarding first."), "step_order")
