@@ -561,17 +561,23 @@ def onboarding_setup_link_resend(
 # --- the document images ---------------------------------------------------------------------------
 
 
+def _document_visible_to(actor: User, onboarding: Onboarding) -> bool:
+    """A draft's photos: its branch's onboarding staff. Once the customer exists: whoever may
+    see that customer (their branch's tellers and managers, risk officers)."""
+    if onboarding.customer_id:
+        return customer_visible_or_none(user=actor, pk=onboarding.customer_id) is not None
+    return onboardings_visible_to(actor).filter(pk=onboarding.pk).exists()
+
+
 @transaction.atomic
-def document_image_open(*, actor: User, onboarding: Onboarding, side: str, request=None):
+def document_image_open(*, actor: User, pk: int, side: str, request=None):
     """The stored image (an open file) for staff who may see the draft or, once done, the
-    customer; the viewing is audited. Anyone else: Http404."""
+    customer; the viewing is audited. Anyone else, or no such image: Http404."""
+    onboarding = Onboarding.objects.select_related("customer").filter(pk=pk).first()
+    if onboarding is None or not _document_visible_to(actor, onboarding):
+        raise Http404
     field = {"front": onboarding.document_front, "back": onboarding.document_back}.get(side)
     if not field:
-        raise Http404
-    if (
-        onboarding.customer_id
-        and customer_visible_or_none(user=actor, pk=onboarding.customer_id) is None
-    ):
         raise Http404
     audit_record(
         actor=actor,

@@ -425,3 +425,24 @@ def test_the_whole_flow_through_the_pages(teller, django_capture_on_commit_callb
     first.refresh_from_db()
     assert first.voided_at is not None
     assert SetupLink.objects.filter(voided_at__isnull=True).count() == 1
+
+
+def test_once_onboarded_the_photos_follow_who_may_see_the_customer(
+    teller, django_capture_on_commit_callbacks
+):
+    onboarding = _ready(teller, django_capture_on_commit_callbacks)
+    onboarding, _token = services.onboarding_complete(
+        actor=teller, onboarding=onboarding, url_of=_url_of
+    )
+    url = reverse("backoffice:onboarding_document", args=[onboarding.pk, "front"])
+    risk = staff(roles.RISK_OFFICER)
+    assert staff_client(risk).get(url).status_code == 200
+    assert staff_client(staff(roles.TELLER, at=branch("AWAY"))).get(url).status_code == 404
+    assert staff_client(staff(roles.SUPPORT_AGENT)).get(url).status_code == 404
+
+    client = staff_client(teller)
+    view = reverse("backoffice:customer_view", args=[onboarding.customer.pk])
+    client.post(view, {"reason": "counter"})
+    page = client.get(view, HTTP_ACCEPT_LANGUAGE="en")
+    assert teller.full_name in page.text  # onboarded by
+    assert url in page.text
