@@ -41,6 +41,7 @@ from .serializers import (
     TokenResponseSerializer,
 )
 from .services import device_login_record, second_factor_check
+from .sms_otp import sms_code_send, sms_device_of
 
 
 class TokenObtainApi(APIView):
@@ -85,6 +86,16 @@ class TokenObtainApi(APIView):
         if has_second_factor(user):
             otp = data.validated_data.get("otp", "")
             if not otp:
+                sms_device = sms_device_of(user)
+                if sms_device is not None:
+                    # Codes by SMS: the right password alone sends one (at most a few per
+                    # 10 minutes), and the app asks again with it.
+                    sms_code_send(device=sms_device)
+                    raise ApplicationError(
+                        _("We sent a code by SMS: send it as otp."),
+                        code="otp_required",
+                        fields={"otp": [_("This field is required.")]},
+                    )
                 raise ApplicationError(
                     _("This account has a second factor: send the code as otp."),
                     code="otp_required",

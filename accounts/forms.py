@@ -131,3 +131,40 @@ class IdentityDocumentForm(forms.Form):
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
+
+
+class SetupPasswordForm(forms.Form):
+    """The customer's own password, set with the link from the branch."""
+
+    password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        max_length=256,
+        help_text=_("At least 10 characters; not only digits, not a common password."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("password1")
+            and data.get("password2")
+            and data["password1"] != data["password2"]
+        ):
+            self.add_error("password2", _("The two passwords are not the same."))
+        return data
+
+
+class SMSPhoneForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile phone number"),
+        help_text=_("A mainland number may leave out +86. We send a 6-digit code to it."),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )

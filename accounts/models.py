@@ -3,6 +3,7 @@ consents, the bank accounts and cards linked as funding sources (with the sandbo
 own records), and what identity verification (KYC) recorded: the identity document and phone
 codes."""
 
+from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.db import models
@@ -10,6 +11,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import SideChannelDevice, ThrottlingMixin
 
 from .identity import DocumentType
 from .masking import identity_number_masked
@@ -130,6 +132,7 @@ class SecurityEvent(models.Model):
         PHONE_VERIFIED = "phone_verified", _("Phone number verified")
         IDENTITY_RECORDED = "identity_recorded", _("Identity document recorded")
         KYC_LEVEL_CHANGED = "kyc_level_changed", _("Verification level changed")
+        PASSWORD_SET_BY_LINK = "password_set_by_link", _("Password set with a setup link")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="security_events")
     kind = models.CharField(max_length=40, choices=Kind.choices)
@@ -367,3 +370,59 @@ class PhoneVerification(models.Model):
 
     def __str__(self):
         return f"{self.user} ****{self.phone[-4:]}"
+
+
+class SMSDevice(ThrottlingMixin, SideChannelDevice):
+    """A second factor that sends a one-time code by SMS to a verified phone number.
+
+    django-otp's side-channel device keeps the latest code and its expiry; ThrottlingMixin makes
+    each wrong code double the wait before the next try. On top, at most
+    OTP_SMS_MAX_SENDS_PER_10_MIN codes are sent per ten minutes (an SMS costs money and floods
+    a phone), counted in `sends_window_start` and `sends_in_window`."""
+
+    phone = models.CharField(_("phone number"), max_length=20)
+    sends_window_start = models.DateTimeField(null=True, blank=True)
+    sends_in_window = models.PositiveSmallIntegerField(default=0)
+
+    class Meta(SideChannelDevice.Meta):
+        verbose_name = _("SMS second factor")
+        verbose_name_plural = _("SMS second factors")
+
+    def get_throttle_factor(self):
+        return settings.OTP_SMS_THROTTLE_FACTOR
+
+    def verify_token(self, token):
+        allowed, _detail = self.verify_is_allowed()
+        if not allowed:
+            return False
+        verified = super().verify_token(token)
+        if verified:
+            self.throttle_reset()
+        else:
+            self.throttle_increment()
+        return verified
+
+
+class SetupLink(models.Model):
+    """A one-time link a customer onboarded at a branch sets their own password with.
+
+    Only a hash of the token is kept: the link itself exists on the counter screen (as a QR
+    code) and in the SMS. Issuing a new one voids the earlier ones."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="setup_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("setup link")
+        verbose_name_plural = _("setup links")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

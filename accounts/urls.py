@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import linked_views, views
+from . import linked_views, setup_views, views
 
 app_name = "accounts"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("closed/", views.account_closed, name="closed"),
     path("verification/", views.verification, name="verification"),
     path("security/authenticator/", views.totp_setup, name="totp_setup"),
+    path("security/sms/", setup_views.sms_setup, name="sms_setup"),
+    path("setup/second-factor/", setup_views.setup_second_factor, name="setup_second_factor"),
+    path("setup/<str:token>/", setup_views.setup, name="setup"),
     path("security/backup-codes/", views.backup_codes_regenerate, name="backup_codes"),
     path(
         "security/<str:kind>/<int:pk>/remove/",

@@ -25,7 +25,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from config.api_errors import ApplicationError, form_errors_from
 
-from . import kyc, services
+from . import kyc, services, sms_otp
 from .closure import account_close, account_closure_check
 from .consent import consents_record, current_consents
 from .data_export import data_export_create
@@ -38,7 +38,7 @@ from .forms import (
     SecondFactorForm,
     TOTPConfirmForm,
 )
-from .models import Consent, SecurityEvent
+from .models import Consent, SecurityEvent, SMSDevice
 from .masking import phone_masked
 from .selectors import (
     backup_codes_left,
@@ -72,6 +72,9 @@ def second_factor(request):
             return redirect("account_login")
         user = stage.login.user
 
+    sms_device = sms_otp.sms_device_of(user)
+    if request.method == "POST" and request.POST.get("action") == "send_sms":
+        return _second_factor_sms_sent(request, user, sms_device)
     form = SecondFactorForm(request.POST or None, user=user, request=request)
     if request.method == "POST" and form.is_valid():
         response = stage.exit() if stage else redirect(_safe_next(request, reverse("dashboard")))
@@ -88,7 +91,34 @@ def second_factor(request):
     return render(
         request,
         "account/second_factor.html",
-        {"form": form, "has_passkey": has_passkey, "next": _safe_next(request, "")},
+        {
+            "form": form,
+            "has_passkey": has_passkey,
+            "has_sms": sms_device is not None,
+            "next": _safe_next(request, ""),
+        },
+    )
+
+
+def _second_factor_sms_sent(request, user, sms_device):
+    """ "Send me a code": a code by SMS, then the same page to type it in."""
+    if sms_device is None:
+        raise Http404
+    form = SecondFactorForm(user=user, request=request)
+    try:
+        sms_otp.sms_code_send(device=sms_device)
+    except ApplicationError as error:
+        form.add_error(None, str(error.detail))
+    else:
+        messages.success(
+            request,
+            _("We sent a code to %(phone)s. It is valid for 5 minutes.")
+            % {"phone": phone_masked(sms_device.phone)},
+        )
+    return render(
+        request,
+        "account/second_factor.html",
+        {"form": form, "has_passkey": False, "has_sms": True, "next": _safe_next(request, "")},
     )
 
 
@@ -118,6 +148,7 @@ def security(request):
         {
             "totp_devices": [d for d in devices if isinstance(d, TOTPDevice)],
             "passkeys": [d for d in devices if isinstance(d, WebAuthnCredential)],
+            "sms_devices": [d for d in devices if isinstance(d, SMSDevice)],
             "backup_codes_left": backup_codes_left(request.user),
             "has_second_factor": has_second_factor(request.user),
             "events": SecurityEvent.objects.filter(user=request.user).order_by(
@@ -171,7 +202,7 @@ def backup_codes_regenerate(request):
 @login_required
 @require_POST
 def second_factor_remove(request, kind: str, pk: int):
-    models = {"totp": TOTPDevice, "passkey": WebAuthnCredential}
+    models = {"totp": TOTPDevice, "passkey": WebAuthnCredential, "sms": SMSDevice}
     if kind not in models:
         raise Http404
     device = models[kind].objects.filter(user=request.user, pk=pk).first()

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.identity import DocumentType
+
 from .models import AuditEvent
 
 
@@ -136,3 +138,72 @@ class ApprovalDecisionForm(forms.Form):
         if data.get("decision") == self.REJECT and not (data.get("note") or "").strip():
             self.add_error("note", _("Say why you reject the request."))
         return data
+
+
+# --- onboarding at the counter ---------------------------------------------------------------
+
+
+class OnboardingPhoneForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Customer's mobile phone number"),
+        help_text=_("A mainland number may leave out +86. A 6-digit code is sent to it."),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
+
+
+class OnboardingCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code the customer reads out"),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "pattern": "[0-9]*"}
+        ),
+    )
+
+
+class DocumentImageInput(forms.ClearableFileInput):
+    """Opens the back camera on a counter tablet; a desktop offers a file instead."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"accept": "image/*", "capture": "environment", **(attrs or {})})
+
+
+class OnboardingIdentityForm(forms.Form):
+    full_name = forms.CharField(
+        label=_("Full name"), help_text=_("Exactly as on the document."), max_length=150
+    )
+    email = forms.EmailField(
+        label=_("Email address"),
+        help_text=_("The customer confirms it the first time they log in with it."),
+        max_length=254,
+    )
+    document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
+    document_number = forms.CharField(
+        label=_("Document number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    address = forms.CharField(label=_("Address"), max_length=255)
+    document_front = forms.FileField(
+        label=_("Photo of the document, front"),
+        help_text=_("A photo (JPEG, PNG, WebP or HEIC), at most 5 MB."),
+        required=False,
+        widget=DocumentImageInput(),
+    )
+    document_back = forms.FileField(
+        label=_("Photo of the document, back"),
+        help_text=_("If the document has a back with details on it."),
+        required=False,
+        widget=DocumentImageInput(),
+    )
+
+
+class OnboardingConsentForm(forms.Form):
+    accept = forms.BooleanField(
+        label=_("The customer has read and accepts the terms of service and the privacy notice"),
+        required=False,
+    )

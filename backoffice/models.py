@@ -1,7 +1,10 @@
 """Branches and the staff who work at them."""
 
+import os
+
 import pgtrigger
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -92,6 +95,10 @@ class AuditEvent(models.Model):
         CASH_IN = "cash_in", _("Cash deposit")
         CASH_OUT = "cash_out", _("Cash withdrawal")
         CASH_RECONCILE = "cash_reconcile", _("End-of-day cash reconciliation")
+        ONBOARDING_STEP = "onboarding_step", _("Onboarding step")
+        ONBOARDING_COMPLETED = "onboarding_completed", _("Customer onboarded")
+        SETUP_LINK_ISSUED = "setup_link_issued", _("Setup link issued")
+        DOCUMENT_IMAGE_VIEW = "document_image_view", _("Identity document image viewed")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Done")
@@ -368,3 +375,107 @@ class BranchReconciliation(models.Model):
 
     def __str__(self):
         return f"{self.branch_id} {self.business_date}: {self.difference}"
+
+
+class PrivateStorage(FileSystemStorage):
+    """Files under PRIVATE_MEDIA_ROOT (read at each use, so tests can point it elsewhere), with
+    no URL: url() refuses, and only a view that checks who is asking streams them."""
+
+    @property
+    def base_location(self):
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
+
+
+def private_storage():
+    """Where identity document images live: outside MEDIA_ROOT and static, with no URL."""
+    return PrivateStorage()
+
+
+def _document_image_path(instance, filename: str) -> str:
+    # The name says nothing about the customer; the extension comes from the content check.
+    import secrets
+
+    extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+    return f"onboarding/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.{extension}"
+
+
+class Onboarding(models.Model):
+    """A customer being onboarded at the counter: the draft, kept step by step so that a
+    teller can stop and resume, and after completion the record of who onboarded whom."""
+
+    class Step(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        IDENTITY = "identity", _("Identity")
+        CONSENT = "consent", _("Consent")
+        REVIEW = "review", _("Review and open")
+        DONE = "done", _("Done")
+
+    STEP_ORDER = (Step.PHONE, Step.IDENTITY, Step.CONSENT, Step.REVIEW, Step.DONE)
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="onboardings", verbose_name=_("branch")
+    )
+    teller = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    step = models.CharField(_("step"), max_length=12, choices=Step.choices, default=Step.PHONE)
+    phone = models.CharField(_("phone number"), max_length=20, blank=True)
+    # The code the customer reads out to the teller: only a keyed hash, as for PhoneVerification.
+    phone_code_hash = models.CharField(max_length=64, blank=True)
+    phone_code_sent_at = models.DateTimeField(null=True, blank=True)
+    phone_code_expires_at = models.DateTimeField(null=True, blank=True)
+    phone_code_attempts = models.PositiveSmallIntegerField(default=0)
+    phone_verified_at = models.DateTimeField(null=True, blank=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    email = models.EmailField(_("email address"), blank=True)
+    document_type = models.CharField(_("document type"), max_length=20, blank=True)
+    document_number = models.CharField(_("document number"), max_length=20, blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    document_front = models.FileField(
+        _("document, front"), storage=private_storage, upload_to=_document_image_path, blank=True
+    )
+    document_back = models.FileField(
+        _("document, back"), storage=private_storage, upload_to=_document_image_path, blank=True
+    )
+    terms_version = models.CharField(max_length=20, blank=True)
+    privacy_version = models.CharField(max_length=20, blank=True)
+    consented_at = models.DateTimeField(null=True, blank=True)
+    customer = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="onboarding",
+        verbose_name=_("customer"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("onboarding")
+        verbose_name_plural = _("onboardings")
+        ordering = ["-updated_at", "-pk"]
+        indexes = [models.Index(fields=["teller", "step"], name="onboarding_teller_step")]
+
+    def __str__(self):
+        return f"{self.branch_id} {self.step} {self.pk}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.step == self.Step.DONE
+
+    def step_index(self) -> int:
+        return self.STEP_ORDER.index(self.step)

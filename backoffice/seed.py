@@ -237,3 +237,26 @@ def demo_till_ensure(*, teller: User, customer: User) -> None:
             idempotency_key=out_key,
             code=code,
         )
+
+
+DEMO_DRAFT_PHONE = "+8613800138009"
+
+
+def demo_onboardings_ensure(*, onboarded: list[tuple[User, User]], draft_teller: User) -> None:
+    """Who onboarded whom (one customer per branch, by that branch's teller), and one
+    unfinished onboarding the demo teller can resume at the identity step."""
+    from .models import CustomerBranch, Onboarding, StaffProfile
+
+    for customer, teller in onboarded:
+        CustomerBranch.objects.filter(user=customer).update(onboarded_by=teller)
+    branch_id = StaffProfile.objects.get(user=draft_teller).branch_id
+    if not Onboarding.objects.filter(teller=draft_teller, phone=DEMO_DRAFT_PHONE).exists():
+        now = timezone.now()
+        Onboarding.objects.create(
+            branch_id=branch_id,
+            teller=draft_teller,
+            step=Onboarding.Step.IDENTITY,
+            phone=DEMO_DRAFT_PHONE,
+            phone_verified_at=now,
+            full_name="钱七",
+        )

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .models import AuditEvent, CustomerBranch, StaffProfile
+from .models import AuditEvent, CustomerBranch, Onboarding, StaffProfile
 from .roles import ALL_ROLES, BRANCH_MANAGER, RISK_OFFICER, TELLER
 
 
@@ -103,13 +103,18 @@ def customer_summary(customer: User) -> dict:
 
     document = IdentityDocument.objects.filter(user=customer).first()
     wallet = wallet_selectors.wallet_for(customer)
-    branch = CustomerBranch.objects.select_related("branch").filter(user=customer).first()
+    branch = (
+        CustomerBranch.objects.select_related("branch", "onboarded_by")
+        .filter(user=customer)
+        .first()
+    )
     return {
         "name": name_masked(customer.full_name),
         "email": email_masked(customer.email),
         "phone": phone_masked(customer.phone or ""),
         "joined": customer.date_joined,
         "branch": branch.branch if branch else None,
+        "onboarded_by": branch.onboarded_by if branch else None,
         "kyc_level": customer.kyc_level,
         "document": document,
         "wallet": wallet,
@@ -125,6 +130,9 @@ def customer_summary(customer: User) -> dict:
         ),
         "devices": list(KnownDevice.objects.filter(user=customer).order_by("-last_seen")[:10]),
         "consents": list(Consent.objects.filter(user=customer).order_by("-created_at")[:20]),
+        "onboarding": Onboarding.objects.filter(customer=customer)
+        .only("pk", "document_front", "document_back", "customer_id")
+        .first(),
     }
 
 

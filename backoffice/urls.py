@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import cash_views, views
+from . import cash_views, onboarding_views, views
 
 app_name = "backoffice"
 
@@ -21,4 +21,12 @@ urlpatterns = [
     path("cash/customers/<int:pk>/out/", cash_views.cash_out, name="cash_out"),
     path("cash/movements/<int:pk>/receipt.pdf", cash_views.cash_receipt, name="cash_receipt"),
     path("cash/end-of-day/", cash_views.end_of_day, name="cash_end_of_day"),
+    path("onboarding/", onboarding_views.onboarding_list, name="onboarding_list"),
+    path("onboarding/new/", onboarding_views.onboarding_start, name="onboarding_start"),
+    path("onboarding/<int:pk>/", onboarding_views.onboarding_detail, name="onboarding"),
+    path(
+        "onboarding/<int:pk>/document/<str:side>/",
+        onboarding_views.onboarding_document,
+        name="onboarding_document",
+    ),
 ]

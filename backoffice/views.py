@@ -27,6 +27,7 @@ from .forms import (
     ViewReasonForm,
 )
 from .models import ApprovalRequest, AuditEvent, StaffProfile
+from .onboarding import can_onboard
 from .roles import ROLE_LABELS
 from .selectors import (
     audit_events,
@@ -40,6 +41,7 @@ from .selectors import (
 from .staff_actions import FREEZE_ROLES, KYC_ROLES
 
 staff_required = staff_member_required(login_url="account_login")
+
 
 # How long a reason given for opening a customer stays good in this staff session.
 VIEW_REASON_SECONDS = 15 * 60
@@ -61,6 +63,7 @@ def home(request):
             "can_read_audit": can_read_audit(request.user),
             "can_use_approvals": bool(set(staff_roles(request.user)) & set(MAKER_ROLES)),
             "can_cash": is_teller(request.user) or is_branch_manager(request.user),
+            "can_onboard": can_onboard(request.user),
         },
     )
 

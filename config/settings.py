@@ -405,3 +405,16 @@ KYC_PHONE_CODE_MAX_ATTEMPTS = env.int("KYC_PHONE_CODE_MAX_ATTEMPTS", default=5)
 # One code per this many seconds, and at most so many per hour per customer and per number.
 KYC_PHONE_CODE_RESEND_SECONDS = env.int("KYC_PHONE_CODE_RESEND_SECONDS", default=60)
 KYC_PHONE_CODES_PER_HOUR = env.int("KYC_PHONE_CODES_PER_HOUR", default=5)
+
+# --- Onboarding at the counter, setup links and the SMS second factor -----------------------
+# Identity document images: on disk outside MEDIA_ROOT and static, never served by a URL of
+# their own; only a back-office view that checks who may see the customer streams them.
+PRIVATE_MEDIA_ROOT = env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private"))
+ONBOARDING_DOCUMENT_MAX_BYTES = env.int("ONBOARDING_DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
+ONBOARDING_MIN_AGE_YEARS = env.int("ONBOARDING_MIN_AGE_YEARS", default=16)
+# The link a customer onboarded at a branch sets their own password with.
+SETUP_LINK_TTL_HOURS = env.int("SETUP_LINK_TTL_HOURS", default=24)
+# The SMS second factor: how long a code lives, and how many codes per 10 minutes at most.
+OTP_SMS_TOKEN_VALIDITY = env.int("OTP_SMS_TOKEN_VALIDITY", default=300)
+OTP_SMS_THROTTLE_FACTOR = env.int("OTP_SMS_THROTTLE_FACTOR", default=1)
+OTP_SMS_MAX_SENDS_PER_10_MIN = env.int("OTP_SMS_MAX_SENDS_PER_10_MIN", default=3)

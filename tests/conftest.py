@@ -78,8 +78,10 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(request, settings):
+def _test_settings(request, settings, tmp_path_factory):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Identity document photos written by tests never land in the project's var/.
+    settings.PRIVATE_MEDIA_ROOT = tmp_path_factory.getbasetemp() / "private-media"
     if request.node.get_closest_marker("redis") is None:
         # Parallel workers must not share throttle counters in one Redis.
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

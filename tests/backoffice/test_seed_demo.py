@@ -89,3 +89,23 @@ def test_demo_customers_belong_to_two_branches_each_with_its_own_teller():
     # The crawler logs in as the first teller: still the SH001 one.
     first_teller = User.objects.filter(groups__name=roles.TELLER).order_by("pk").first()
     assert first_teller.email == "teller@demo.example"
+
+
+def test_each_branch_has_an_onboarded_customer_and_the_teller_a_draft_to_resume():
+    from backoffice.models import CustomerBranch, Onboarding
+
+    call_command("seed_demo", quiet=True)
+    call_command("seed_demo", quiet=True)
+    for branch_code, teller in (
+        ("SH001", "teller@demo.example"),
+        ("BJ001", "teller.bj@demo.example"),
+    ):
+        onboarded = CustomerBranch.objects.filter(
+            branch__code=branch_code, onboarded_by__email=teller
+        )
+        assert onboarded.count() == 1
+    drafts = Onboarding.objects.filter(teller__email="teller@demo.example").exclude(
+        step=Onboarding.Step.DONE
+    )
+    assert drafts.count() == 1
+    assert drafts.get().step == Onboarding.Step.IDENTITY

@@ -96,6 +96,7 @@ def object_endpoints(urlconf=None) -> list[Endpoint]:
 
 # Object endpoints that are not in the matrix, each with why.
 EXCLUDED = {
+    "accounts:setup": "the setup link's token is the credential itself (shown at the counter as a QR code and sent by SMS), like allauth's password-reset key: no owner session to compare; one use, 24 hours, voided by a newer one (tests/accounts/test_setup_link.py)",
     "admin:*": "Django admin internals: staff-only behind the staff second factor and the admin's model permissions; no customer owns these objects",
     "otp_webauthn:*": "django-otp-webauthn's passkey ceremonies: the object is in the session, not the URL",
     "account_confirm_email": "allauth: the key in the URL is the credential itself (sent to the mailbox); there is no owner session to compare",
@@ -490,6 +491,50 @@ def _cash_movement_in_back_office(world: World) -> Target:
     return Target({"pk": result.movement.pk})
 
 
+def _onboarding_of_owner(world: World):
+    """The onboarding that opened the owner's wallet at a branch other than the matrix teller's,
+    with a photo of their document on file."""
+    from django.core.files.base import ContentFile
+
+    from backoffice.models import CustomerBranch, Onboarding
+
+    home, _created = Branch.objects.get_or_create(code="MX-HOME", defaults={"name": "矩阵测试支行"})
+    CustomerBranch.objects.get_or_create(user=world.owner, defaults={"branch": home})
+    teller = User.objects.filter(email="matrix-home-teller@example.com").first() or (
+        staff_member_upsert(
+            email="matrix-home-teller@example.com",
+            password=PASSWORD,
+            full_name="柜员戊己",
+            role=TELLER,
+            branch=home,
+            employee_number="MX-T2",
+        )
+    )
+    onboarding = Onboarding.objects.filter(customer=world.owner).first()
+    if onboarding is None:
+        onboarding = Onboarding.objects.create(
+            branch=home,
+            teller=teller,
+            step=Onboarding.Step.DONE,
+            phone=world.owner.phone or "",
+            full_name=world.owner.full_name,
+            email=world.owner.email,
+            customer=world.owner,
+        )
+        onboarding.document_front.save(
+            "front.png", ContentFile(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32), save=True
+        )
+    return onboarding
+
+
+def _onboarding(world: World) -> Target:
+    return Target({"pk": _onboarding_of_owner(world).pk})
+
+
+def _onboarding_document(world: World) -> Target:
+    return Target({"pk": _onboarding_of_owner(world).pk, "side": "front"})
+
+
 def _keep_kind(kwargs: dict) -> dict:
     return {**kwargs, "pk": 2_000_000_000}
 
@@ -497,6 +542,10 @@ def _keep_kind(kwargs: dict) -> dict:
 # URL name -> how to build the owner's object for it. A new object endpoint needs an entry here
 # (or in EXCLUDED); a public one also needs its reason in EXCEPTIONS.
 FACTORIES: dict[str, Case] = {
+    # The same for the onboarding that opened the owner's wallet, and their document's photo:
+    # staff pages, refused to every customer; the branch's own staff: tests/backoffice.
+    "backoffice:onboarding": Case(_onboarding, owner_status=(403,)),
+    "backoffice:onboarding_document": Case(_onboarding_document, owner_status=(403,)),
     "wallet:transaction": Case(_transaction, owner_sees_secret=True),
     "wallet:receipt_pdf": Case(_transaction, owner_sees_secret=True),
     "wallet:statement_pdf": Case(_statement, owner_sees_secret=True),

@@ -29,7 +29,13 @@ from .requests import (
 )
 from .reversals import REVERSIBLE_KINDS, transaction_reversal_check, transaction_reverse
 from .transfers import TransferRequest, recipient_resolve, transfer_create, transfer_prepare
-from .wallets import wallet_activate, wallet_freeze, wallet_unfreeze, wallet_unfreeze_check
+from .wallets import (
+    wallet_activate,
+    wallet_activate_within,
+    wallet_freeze,
+    wallet_unfreeze,
+    wallet_unfreeze_check,
+)
 
 __all__ = [
     "customer_rate",
@@ -69,6 +75,7 @@ __all__ = [
     "REVERSIBLE_KINDS",
     "transaction_reversal_check",
     "transaction_reverse",
+    "wallet_activate_within",
     "wallet_fund_from_clearing",
     "FundingResult",
     "topup_create",

@@ -13,6 +13,7 @@ from backoffice.seed import (
     demo_funding_sources_ensure,
     demo_fx_rates_ensure,
     demo_merchants_ensure,
+    demo_onboardings_ensure,
     demo_pending_unfreeze_ensure,
     demo_staff_totp_ensure,
     demo_till_ensure,
@@ -114,6 +115,21 @@ class Command(BaseCommand):
         demo_till_ensure(
             teller=User.objects.get(email="teller@demo.example"),
             customer=User.objects.get(email="li.si@demo.example"),
+        )
+        # Counter onboarding: the first customer of each branch was onboarded by its teller,
+        # and the SH001 teller has one onboarding to resume.
+        demo_onboardings_ensure(
+            onboarded=[
+                (
+                    User.objects.get(email=DEMO_CUSTOMERS[0][0]),
+                    User.objects.get(email=DEMO_STAFF[0][0]),
+                ),
+                (
+                    User.objects.get(email=SECOND_BRANCH_CUSTOMERS[0][0]),
+                    User.objects.get(email=SECOND_BRANCH_STAFF[0][0]),
+                ),
+            ],
+            draft_teller=User.objects.get(email=DEMO_STAFF[0][0]),
         )
 
         admin = User.objects.filter(email="admin@demo.example").first()
