@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class BackofficeConfig(AppConfig):
     name = "backoffice"
     verbose_name = _("Back office")
+
+    def ready(self):
+        from notifications.services import register_handler
+
+        from .break_glass import BREAK_GLASS_ALERT, break_glass_alert_send
+        from .cards import register_cards
+
+        register_handler(BREAK_GLASS_ALERT, break_glass_alert_send)
+        register_cards()

@@ -79,6 +79,10 @@ class AuditEvent(models.Model):
         CUSTOMER_VIEW = "customer_view", _("Customer view")
         AUDIT_SEARCH = "audit_search", _("Audit trail search")
         AUDIT_EXPORT = "audit_export", _("Audit trail export")
+        REVEAL = "reveal", _("Masked field revealed")
+        BREAK_GLASS = "break_glass", _("Break-glass access")
+        BREAK_GLASS_REVIEW = "break_glass_review", _("Break-glass review")
+        TRAINING_ATTEMPT = "training_attempt", _("Training quiz taken")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Done")
@@ -126,3 +130,14 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.outcome}"
+
+
+# --- staff training and break-glass access (issue 8), kept in their own modules -----------
+from .models_access import BreakGlassGrant  # noqa: E402,F401
+from .models_training import (  # noqa: E402,F401
+    Course,
+    CourseAttempt,
+    Lesson,
+    QuizChoice,
+    QuizQuestion,
+)

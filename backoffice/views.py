@@ -2,6 +2,7 @@ import csv
 import time
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -34,6 +35,11 @@ AUDIT_PAGE_SIZE = 50
 
 @staff_required
 def home(request):
+    """The person's work: the cards their roles get (home_cards.py), and their tools."""
+    from .break_glass import can_break_glass, can_review_break_glass
+    from .home_cards import cards_for
+    from .training import can_see_team_training
+
     profile = StaffProfile.objects.select_related("branch").filter(user=request.user).first()
     roles = [ROLE_LABELS[r] for r in staff_roles(request.user)]
     return render(
@@ -42,8 +48,12 @@ def home(request):
         {
             "profile": profile,
             "roles": roles,
+            "cards": cards_for(request.user),
             "can_look_up": can_look_up_customers(request.user),
             "can_read_audit": can_read_audit(request.user),
+            "can_break_glass": can_break_glass(request.user),
+            "can_review_break_glass": can_review_break_glass(request.user),
+            "can_see_team_training": can_see_team_training(request.user),
         },
     )
 
@@ -109,7 +119,11 @@ def customer_view(request, pk: int):
     return render(
         request,
         "backoffice/customer_view.html",
-        {**data, "reason": ViewReasonForm.reason_label(reason)},
+        {
+            **data,
+            "reason": ViewReasonForm.reason_label(reason),
+            "reveal_minutes": settings.BACKOFFICE_REVEAL_FRESH_SECONDS // 60,
+        },
     )
 
 
