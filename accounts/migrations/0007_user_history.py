@@ -9,54 +9,129 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_kyc_identity'),
-        ('pghistory', '0007_auto_20250421_0444'),
+        ("accounts", "0006_kyc_identity"),
+        ("pghistory", "0007_auto_20250421_0444"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='UserEvent',
+            name="UserEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('email', models.EmailField(max_length=254, verbose_name='email address')),
-                ('phone', models.CharField(blank=True, max_length=20, null=True, verbose_name='phone number')),
-                ('full_name', models.CharField(blank=True, max_length=150, verbose_name='full name')),
-                ('kyc_level', models.PositiveSmallIntegerField(choices=[(0, 'Level 0: email verified'), (1, 'Level 1: phone and ID recorded'), (2, 'Level 2: verified in person at a branch')], default=0, verbose_name='KYC level')),
-                ('phone_verified_at', models.DateTimeField(blank=True, null=True, verbose_name='phone verified at')),
-                ('is_staff', models.BooleanField(default=False, verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="email address")),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True, max_length=20, null=True, verbose_name="phone number"
+                    ),
+                ),
+                (
+                    "full_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="full name"),
+                ),
+                (
+                    "kyc_level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Level 0: email verified"),
+                            (1, "Level 1: phone and ID recorded"),
+                            (2, "Level 2: verified in person at a branch"),
+                        ],
+                        default=0,
+                        verbose_name="KYC level",
+                    ),
+                ),
+                (
+                    "phone_verified_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="phone verified at"),
+                ),
+                ("is_staff", models.BooleanField(default=False, verbose_name="staff status")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='user',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "accounts_userevent" ("date_joined", "email", "full_name", "id", "is_active", "is_staff", "is_superuser", "kyc_level", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "phone_verified_at") VALUES (NEW."date_joined", NEW."email", NEW."full_name", NEW."id", NEW."is_active", NEW."is_staff", NEW."is_superuser", NEW."kyc_level", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."phone_verified_at"); RETURN NULL;', hash='ed44769f01b2e50c216b8529a95c7982a85e7e89', operation='INSERT', pgid='pgtrigger_insert_insert_3867c', table='accounts_user', when='AFTER')),
+            model_name="user",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "accounts_userevent" ("date_joined", "email", "full_name", "id", "is_active", "is_staff", "is_superuser", "kyc_level", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "phone_verified_at") VALUES (NEW."date_joined", NEW."email", NEW."full_name", NEW."id", NEW."is_active", NEW."is_staff", NEW."is_superuser", NEW."kyc_level", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."phone_verified_at"); RETURN NULL;',
+                    hash="ed44769f01b2e50c216b8529a95c7982a85e7e89",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_3867c",
+                    table="accounts_user",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='user',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."date_joined" IS DISTINCT FROM (NEW."date_joined") OR OLD."email" IS DISTINCT FROM (NEW."email") OR OLD."full_name" IS DISTINCT FROM (NEW."full_name") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."is_active" IS DISTINCT FROM (NEW."is_active") OR OLD."is_staff" IS DISTINCT FROM (NEW."is_staff") OR OLD."is_superuser" IS DISTINCT FROM (NEW."is_superuser") OR OLD."kyc_level" IS DISTINCT FROM (NEW."kyc_level") OR OLD."phone" IS DISTINCT FROM (NEW."phone") OR OLD."phone_verified_at" IS DISTINCT FROM (NEW."phone_verified_at"))', func='INSERT INTO "accounts_userevent" ("date_joined", "email", "full_name", "id", "is_active", "is_staff", "is_superuser", "kyc_level", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "phone_verified_at") VALUES (NEW."date_joined", NEW."email", NEW."full_name", NEW."id", NEW."is_active", NEW."is_staff", NEW."is_superuser", NEW."kyc_level", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."phone_verified_at"); RETURN NULL;', hash='e1ca33a9e599300f7d7bf79e575664211e5bf3dc', operation='UPDATE', pgid='pgtrigger_update_update_0e890', table='accounts_user', when='AFTER')),
+            model_name="user",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."date_joined" IS DISTINCT FROM (NEW."date_joined") OR OLD."email" IS DISTINCT FROM (NEW."email") OR OLD."full_name" IS DISTINCT FROM (NEW."full_name") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."is_active" IS DISTINCT FROM (NEW."is_active") OR OLD."is_staff" IS DISTINCT FROM (NEW."is_staff") OR OLD."is_superuser" IS DISTINCT FROM (NEW."is_superuser") OR OLD."kyc_level" IS DISTINCT FROM (NEW."kyc_level") OR OLD."phone" IS DISTINCT FROM (NEW."phone") OR OLD."phone_verified_at" IS DISTINCT FROM (NEW."phone_verified_at"))',
+                    func='INSERT INTO "accounts_userevent" ("date_joined", "email", "full_name", "id", "is_active", "is_staff", "is_superuser", "kyc_level", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "phone_verified_at") VALUES (NEW."date_joined", NEW."email", NEW."full_name", NEW."id", NEW."is_active", NEW."is_staff", NEW."is_superuser", NEW."kyc_level", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."phone_verified_at"); RETURN NULL;',
+                    hash="e1ca33a9e599300f7d7bf79e575664211e5bf3dc",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_0e890",
+                    table="accounts_user",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='user',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "accounts_userevent" ("date_joined", "email", "full_name", "id", "is_active", "is_staff", "is_superuser", "kyc_level", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "phone_verified_at") VALUES (OLD."date_joined", OLD."email", OLD."full_name", OLD."id", OLD."is_active", OLD."is_staff", OLD."is_superuser", OLD."kyc_level", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."phone", OLD."phone_verified_at"); RETURN NULL;', hash='7a1b91332b50ce16b61f17b2451b8753158e5eb1', operation='DELETE', pgid='pgtrigger_delete_delete_19f14', table='accounts_user', when='AFTER')),
+            model_name="user",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "accounts_userevent" ("date_joined", "email", "full_name", "id", "is_active", "is_staff", "is_superuser", "kyc_level", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "phone_verified_at") VALUES (OLD."date_joined", OLD."email", OLD."full_name", OLD."id", OLD."is_active", OLD."is_staff", OLD."is_superuser", OLD."kyc_level", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."phone", OLD."phone_verified_at"); RETURN NULL;',
+                    hash="7a1b91332b50ce16b61f17b2451b8753158e5eb1",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_19f14",
+                    table="accounts_user",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddField(
-            model_name='userevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
+            model_name="userevent",
+            name="pgh_context",
+            field=models.ForeignKey(
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pghistory.context",
+            ),
         ),
         migrations.AddField(
-            model_name='userevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to=settings.AUTH_USER_MODEL),
+            model_name="userevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]

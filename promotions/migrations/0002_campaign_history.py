@@ -8,58 +8,148 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pghistory', '0007_auto_20250421_0444'),
-        ('promotions', '0001_campaigns'),
+        ("pghistory", "0007_auto_20250421_0444"),
+        ("promotions", "0001_campaigns"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CampaignEvent',
+            name="CampaignEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('kind', models.CharField(choices=[('activation_bonus', 'Activation bonus')], default='activation_bonus', max_length=30, verbose_name='kind')),
-                ('reward_amount', models.DecimalField(decimal_places=4, max_digits=20, verbose_name='reward (CNY)')),
-                ('starts_at', models.DateTimeField(verbose_name='starts at')),
-                ('ends_at', models.DateTimeField(verbose_name='ends at')),
-                ('budget', models.DecimalField(decimal_places=4, max_digits=20, verbose_name='total budget (CNY)')),
-                ('spent', models.DecimalField(decimal_places=4, default=0, editable=False, max_digits=20, verbose_name='spent (CNY)')),
-                ('per_customer_cap', models.PositiveSmallIntegerField(default=1, help_text='How many times one customer can be rewarded by this campaign.', verbose_name='rewards per customer')),
-                ('new_customers_only', models.BooleanField(default=False, help_text='Only customers who signed up after the campaign started.', verbose_name='new customers only')),
-                ('min_kyc_level', models.PositiveSmallIntegerField(default=0, verbose_name='minimum verification level')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("activation_bonus", "Activation bonus")],
+                        default="activation_bonus",
+                        max_length=30,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "reward_amount",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=20, verbose_name="reward (CNY)"
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="starts at")),
+                ("ends_at", models.DateTimeField(verbose_name="ends at")),
+                (
+                    "budget",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=20, verbose_name="total budget (CNY)"
+                    ),
+                ),
+                (
+                    "spent",
+                    models.DecimalField(
+                        decimal_places=4,
+                        default=0,
+                        editable=False,
+                        max_digits=20,
+                        verbose_name="spent (CNY)",
+                    ),
+                ),
+                (
+                    "per_customer_cap",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        help_text="How many times one customer can be rewarded by this campaign.",
+                        verbose_name="rewards per customer",
+                    ),
+                ),
+                (
+                    "new_customers_only",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Only customers who signed up after the campaign started.",
+                        verbose_name="new customers only",
+                    ),
+                ),
+                (
+                    "min_kyc_level",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="minimum verification level"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='campaign',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "promotions_campaignevent" ("budget", "created_at", "ends_at", "id", "is_active", "kind", "min_kyc_level", "name", "new_customers_only", "per_customer_cap", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reward_amount", "spent", "starts_at", "updated_at") VALUES (NEW."budget", NEW."created_at", NEW."ends_at", NEW."id", NEW."is_active", NEW."kind", NEW."min_kyc_level", NEW."name", NEW."new_customers_only", NEW."per_customer_cap", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."reward_amount", NEW."spent", NEW."starts_at", NEW."updated_at"); RETURN NULL;', hash='eef72b02b8f906274939fb05e029978fe7268f79', operation='INSERT', pgid='pgtrigger_insert_insert_cfdf4', table='promotions_campaign', when='AFTER')),
+            model_name="campaign",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "promotions_campaignevent" ("budget", "created_at", "ends_at", "id", "is_active", "kind", "min_kyc_level", "name", "new_customers_only", "per_customer_cap", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reward_amount", "spent", "starts_at", "updated_at") VALUES (NEW."budget", NEW."created_at", NEW."ends_at", NEW."id", NEW."is_active", NEW."kind", NEW."min_kyc_level", NEW."name", NEW."new_customers_only", NEW."per_customer_cap", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."reward_amount", NEW."spent", NEW."starts_at", NEW."updated_at"); RETURN NULL;',
+                    hash="eef72b02b8f906274939fb05e029978fe7268f79",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_cfdf4",
+                    table="promotions_campaign",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='campaign',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "promotions_campaignevent" ("budget", "created_at", "ends_at", "id", "is_active", "kind", "min_kyc_level", "name", "new_customers_only", "per_customer_cap", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reward_amount", "spent", "starts_at", "updated_at") VALUES (NEW."budget", NEW."created_at", NEW."ends_at", NEW."id", NEW."is_active", NEW."kind", NEW."min_kyc_level", NEW."name", NEW."new_customers_only", NEW."per_customer_cap", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."reward_amount", NEW."spent", NEW."starts_at", NEW."updated_at"); RETURN NULL;', hash='f5f78eaa48b58226cfca8d7f0d0a5fd6151d8452', operation='UPDATE', pgid='pgtrigger_update_update_49a82', table='promotions_campaign', when='AFTER')),
+            model_name="campaign",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "promotions_campaignevent" ("budget", "created_at", "ends_at", "id", "is_active", "kind", "min_kyc_level", "name", "new_customers_only", "per_customer_cap", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reward_amount", "spent", "starts_at", "updated_at") VALUES (NEW."budget", NEW."created_at", NEW."ends_at", NEW."id", NEW."is_active", NEW."kind", NEW."min_kyc_level", NEW."name", NEW."new_customers_only", NEW."per_customer_cap", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."reward_amount", NEW."spent", NEW."starts_at", NEW."updated_at"); RETURN NULL;',
+                    hash="f5f78eaa48b58226cfca8d7f0d0a5fd6151d8452",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_49a82",
+                    table="promotions_campaign",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='campaign',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "promotions_campaignevent" ("budget", "created_at", "ends_at", "id", "is_active", "kind", "min_kyc_level", "name", "new_customers_only", "per_customer_cap", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reward_amount", "spent", "starts_at", "updated_at") VALUES (OLD."budget", OLD."created_at", OLD."ends_at", OLD."id", OLD."is_active", OLD."kind", OLD."min_kyc_level", OLD."name", OLD."new_customers_only", OLD."per_customer_cap", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."reward_amount", OLD."spent", OLD."starts_at", OLD."updated_at"); RETURN NULL;', hash='56b81bdcbd1e1a56ba96385a07213dbfc7e23900', operation='DELETE', pgid='pgtrigger_delete_delete_9fc04', table='promotions_campaign', when='AFTER')),
+            model_name="campaign",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "promotions_campaignevent" ("budget", "created_at", "ends_at", "id", "is_active", "kind", "min_kyc_level", "name", "new_customers_only", "per_customer_cap", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reward_amount", "spent", "starts_at", "updated_at") VALUES (OLD."budget", OLD."created_at", OLD."ends_at", OLD."id", OLD."is_active", OLD."kind", OLD."min_kyc_level", OLD."name", OLD."new_customers_only", OLD."per_customer_cap", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."reward_amount", OLD."spent", OLD."starts_at", OLD."updated_at"); RETURN NULL;',
+                    hash="56b81bdcbd1e1a56ba96385a07213dbfc7e23900",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_9fc04",
+                    table="promotions_campaign",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddField(
-            model_name='campaignevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
+            model_name="campaignevent",
+            name="pgh_context",
+            field=models.ForeignKey(
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pghistory.context",
+            ),
         ),
         migrations.AddField(
-            model_name='campaignevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='promotions.campaign'),
+            model_name="campaignevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="promotions.campaign",
+            ),
         ),
     ]

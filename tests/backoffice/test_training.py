@@ -92,7 +92,9 @@ def test_unanswered_questions_are_refused_with_the_field_named():
     course = make_course(roles.TELLER, questions=2)
     with translation.override("en"):
         response = staff_client(teller).post(
-            reverse("backoffice:training_course", kwargs={"pk": course.pk}), {}
+            reverse("backoffice:training_course", kwargs={"pk": course.pk}),
+            {},
+            HTTP_ACCEPT_LANGUAGE="en",
         )
     assert "Choose an answer." in response.content.decode()
     assert not CourseAttempt.objects.exists()
@@ -100,7 +102,7 @@ def test_unanswered_questions_are_refused_with_the_field_named():
 
 def test_a_course_for_other_roles_is_not_found():
     agent = staff(roles.SUPPORT_AGENT)
-    course = make_course(roles.TELLER)
+    course = make_course(roles.TELLER, title="柜员专用课")
     client = staff_client(agent)
     assert (
         client.get(reverse("backoffice:training_course", kwargs={"pk": course.pk})).status_code

@@ -4,61 +4,128 @@ import django.db.models.deletion
 import django.utils.timezone
 import pgtrigger.compiler
 import pgtrigger.migrations
-import wallet.models
 from django.conf import settings
 from django.db import migrations, models
 
+import wallet.models
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pghistory', '0007_auto_20250421_0444'),
-        ('wallet', '0010_marketing_account'),
+        ("pghistory", "0007_auto_20250421_0444"),
+        ("wallet", "0010_marketing_account"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WalletEvent',
+            name="WalletEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('handle', models.CharField(default=wallet.models.new_wallet_handle, max_length=32, verbose_name='wallet handle')),
-                ('status', models.CharField(choices=[('inactive', 'Not activated'), ('active', 'Active'), ('frozen', 'Frozen'), ('closed', 'Closed')], default='inactive', max_length=10)),
-                ('activated_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                (
+                    "handle",
+                    models.CharField(
+                        default=wallet.models.new_wallet_handle,
+                        max_length=32,
+                        verbose_name="wallet handle",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("inactive", "Not activated"),
+                            ("active", "Active"),
+                            ("frozen", "Frozen"),
+                            ("closed", "Closed"),
+                        ],
+                        default="inactive",
+                        max_length=10,
+                    ),
+                ),
+                ("activated_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='wallet',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "wallet_walletevent" ("activated_at", "created_at", "handle", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "user_id") VALUES (NEW."activated_at", NEW."created_at", NEW."handle", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."status", NEW."user_id"); RETURN NULL;', hash='f178526f55608e56bcd3d5a97027d6cbfc8e1f38', operation='INSERT', pgid='pgtrigger_insert_insert_63a0d', table='wallet_wallet', when='AFTER')),
+            model_name="wallet",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "wallet_walletevent" ("activated_at", "created_at", "handle", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "user_id") VALUES (NEW."activated_at", NEW."created_at", NEW."handle", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."status", NEW."user_id"); RETURN NULL;',
+                    hash="f178526f55608e56bcd3d5a97027d6cbfc8e1f38",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_63a0d",
+                    table="wallet_wallet",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='wallet',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "wallet_walletevent" ("activated_at", "created_at", "handle", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "user_id") VALUES (NEW."activated_at", NEW."created_at", NEW."handle", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."status", NEW."user_id"); RETURN NULL;', hash='da5d5475afa7d2fdd11c66f671bc4eb611a89fbf', operation='UPDATE', pgid='pgtrigger_update_update_159bf', table='wallet_wallet', when='AFTER')),
+            model_name="wallet",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "wallet_walletevent" ("activated_at", "created_at", "handle", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "user_id") VALUES (NEW."activated_at", NEW."created_at", NEW."handle", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."status", NEW."user_id"); RETURN NULL;',
+                    hash="da5d5475afa7d2fdd11c66f671bc4eb611a89fbf",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_159bf",
+                    table="wallet_wallet",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='wallet',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "wallet_walletevent" ("activated_at", "created_at", "handle", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "user_id") VALUES (OLD."activated_at", OLD."created_at", OLD."handle", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."status", OLD."user_id"); RETURN NULL;', hash='26cf2350d58ab04b5b540e666b76da645d75c7ca', operation='DELETE', pgid='pgtrigger_delete_delete_b5a4d', table='wallet_wallet', when='AFTER')),
+            model_name="wallet",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "wallet_walletevent" ("activated_at", "created_at", "handle", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "user_id") VALUES (OLD."activated_at", OLD."created_at", OLD."handle", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."status", OLD."user_id"); RETURN NULL;',
+                    hash="26cf2350d58ab04b5b540e666b76da645d75c7ca",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_b5a4d",
+                    table="wallet_wallet",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddField(
-            model_name='walletevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
+            model_name="walletevent",
+            name="pgh_context",
+            field=models.ForeignKey(
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pghistory.context",
+            ),
         ),
         migrations.AddField(
-            model_name='walletevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='wallet.wallet'),
+            model_name="walletevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="wallet.wallet",
+            ),
         ),
         migrations.AddField(
-            model_name='walletevent',
-            name='user',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="walletevent",
+            name="user",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]
