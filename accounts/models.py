@@ -3,6 +3,7 @@ consents, the bank accounts and cards linked as funding sources (with the sandbo
 own records), and what identity verification (KYC) recorded: the identity document and phone
 codes."""
 
+import pghistory
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
@@ -45,6 +46,15 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=username)
 
 
+# History at the database level (django-pghistory triggers): a bulk update or a raw SQL fix of
+# a user's KYC level, phone or status is recorded too. Never the password hash; not the login
+# time either (logins are in SecurityEvent, and would flood the history).
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["password", "last_login"],
+)
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email address"), unique=True)
     # Stored in E.164; blank means "no phone", NULL keeps uniqueness for the many without one.

@@ -21,3 +21,9 @@ class BackofficeConfig(AppConfig):
         from . import cash_services
 
         cash_services.connect()
+
+        from .break_glass import BREAK_GLASS_ALERT, break_glass_alert_send
+        from .cards import register_cards
+
+        register_handler(BREAK_GLASS_ALERT, break_glass_alert_send)
+        register_cards()

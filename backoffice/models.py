@@ -99,6 +99,10 @@ class AuditEvent(models.Model):
         ONBOARDING_COMPLETED = "onboarding_completed", _("Customer onboarded")
         SETUP_LINK_ISSUED = "setup_link_issued", _("Setup link issued")
         DOCUMENT_IMAGE_VIEW = "document_image_view", _("Identity document image viewed")
+        REVEAL = "reveal", _("Masked field revealed")
+        BREAK_GLASS = "break_glass", _("Break-glass access")
+        BREAK_GLASS_REVIEW = "break_glass_review", _("Break-glass review")
+        TRAINING_ATTEMPT = "training_attempt", _("Training quiz taken")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Done")
@@ -479,3 +483,14 @@ class Onboarding(models.Model):
 
     def step_index(self) -> int:
         return self.STEP_ORDER.index(self.step)
+
+
+# --- staff training and break-glass access (issue 8), kept in their own modules -----------
+from .models_access import BreakGlassGrant  # noqa: E402,F401
+from .models_training import (  # noqa: E402,F401
+    Course,
+    CourseAttempt,
+    Lesson,
+    QuizChoice,
+    QuizQuestion,
+)

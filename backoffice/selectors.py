@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .models import AuditEvent, CustomerBranch, Onboarding, StaffProfile
+from .models import AuditEvent, BreakGlassGrant, CustomerBranch, Onboarding, StaffProfile
 from .roles import ALL_ROLES, BRANCH_MANAGER, RISK_OFFICER, TELLER
 
 
@@ -58,17 +58,25 @@ def staff_branch_id(user) -> int | None:
 
 def customers_visible_to(user) -> QuerySet[User]:
     """The customers a staff member may find and open: nobody without a lookup role; a teller or
-    branch manager only their own branch's (none without a branch); risk officers and superusers
-    the whole bank."""
+    branch manager only their own branch's (none without a branch) plus those of their active
+    break-glass grants; risk officers and superusers the whole bank."""
     if not can_look_up_customers(user):
         return User.objects.none()
     customers = User.objects.filter(is_staff=False, is_superuser=False)
     if user.is_superuser or RISK_OFFICER in staff_roles(user):
         return customers
+    scope = Q(pk__in=break_glass_customer_ids(user))
     branch_id = staff_branch_id(user)
-    if branch_id is None:
-        return User.objects.none()
-    return customers.filter(customer_branch__branch_id=branch_id)
+    if branch_id is not None:
+        scope |= Q(customer_branch__branch_id=branch_id)
+    return customers.filter(scope)
+
+
+def break_glass_customer_ids(user) -> QuerySet:
+    """The customers the staff member holds an unexpired break-glass grant for (a subquery)."""
+    return BreakGlassGrant.objects.filter(staff=user, expires_at__gt=timezone.now()).values(
+        "customer_id"
+    )
 
 
 def customer_search_results(*, user, query: str) -> QuerySet[User]:

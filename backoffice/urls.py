@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import cash_views, onboarding_views, views
+from . import cash_views, onboarding_views, views, views_access, views_training
 
 app_name = "backoffice"
 
@@ -28,5 +28,17 @@ urlpatterns = [
         "onboarding/<int:pk>/document/<str:side>/",
         onboarding_views.onboarding_document,
         name="onboarding_document",
+    ),
+    # staff training, reveal and break-glass (issue 8)
+    path("training/", views_training.training_list, name="training"),
+    path("training/team/", views_training.training_team, name="training_team"),
+    path("training/<int:pk>/", views_training.training_course, name="training_course"),
+    path("customers/<int:pk>/reveal/", views_access.customer_reveal, name="customer_reveal"),
+    path("break-glass/", views_access.break_glass_list, name="break_glass_list"),
+    path("break-glass/new/", views_access.break_glass_new, name="break_glass_new"),
+    path(
+        "break-glass/<int:pk>/review/",
+        views_access.break_glass_review,
+        name="break_glass_review",
     ),
 ]

@@ -1,6 +1,7 @@
 import time
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
@@ -51,6 +52,11 @@ AUDIT_PAGE_SIZE = 50
 
 @staff_required
 def home(request):
+    """The person's work: the cards their roles get (home_cards.py), and their tools."""
+    from .break_glass import can_break_glass, can_review_break_glass
+    from .home_cards import cards_for
+    from .training import can_see_team_training
+
     profile = StaffProfile.objects.select_related("branch").filter(user=request.user).first()
     roles = [ROLE_LABELS[r] for r in staff_roles(request.user)]
     return render(
@@ -59,11 +65,15 @@ def home(request):
         {
             "profile": profile,
             "roles": roles,
+            "cards": cards_for(request.user),
             "can_look_up": can_look_up_customers(request.user),
             "can_read_audit": can_read_audit(request.user),
             "can_use_approvals": bool(set(staff_roles(request.user)) & set(MAKER_ROLES)),
             "can_cash": is_teller(request.user) or is_branch_manager(request.user),
             "can_onboard": can_onboard(request.user),
+            "can_break_glass": can_break_glass(request.user),
+            "can_review_break_glass": can_review_break_glass(request.user),
+            "can_see_team_training": can_see_team_training(request.user),
         },
     )
 
@@ -135,6 +145,7 @@ def customer_view(request, pk: int):
             **actions,
             "reason": ViewReasonForm.reason_label(reason),
             "can_cash": is_teller(request.user),
+            "reveal_minutes": settings.BACKOFFICE_REVEAL_FRESH_SECONDS // 60,
         },
     )
 

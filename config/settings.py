@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_celery_beat",
     "pgtrigger",
+    "pghistory",
     # ours, bottom of the dependency graph first
     "accounts",
     "notifications",
@@ -77,7 +78,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Staff sessions end after BACKOFFICE_IDLE_SECONDS without a request (customers' do not).
+    "backoffice.middleware.IdleStaffSessionMiddleware",
     "accounts.middleware.StaffSecondFactorMiddleware",
+    # Who and which URL, attached to the pghistory rows a request's writes create (PostgreSQL).
+    "config.middleware.HistoryContextMiddleware",
     "accounts.middleware.DeviceCookieMiddleware",
     # Axes last: it turns a lockout flagged during the request into its response.
     "axes.middleware.AxesMiddleware",
@@ -418,3 +423,13 @@ SETUP_LINK_TTL_HOURS = env.int("SETUP_LINK_TTL_HOURS", default=24)
 OTP_SMS_TOKEN_VALIDITY = env.int("OTP_SMS_TOKEN_VALIDITY", default=300)
 OTP_SMS_THROTTLE_FACTOR = env.int("OTP_SMS_THROTTLE_FACTOR", default=1)
 OTP_SMS_MAX_SENDS_PER_10_MIN = env.int("OTP_SMS_MAX_SENDS_PER_10_MIN", default=3)
+
+# --- back office: staff sessions, reveal, break-glass, training ------------------------------
+# A staff session ends after this long without a request (customers keep SESSION_COOKIE_AGE).
+BACKOFFICE_IDLE_SECONDS = env.int("BACKOFFICE_IDLE_SECONDS", default=15 * 60)
+# A second-factor code typed to reveal a masked field covers further reveals for this long.
+BACKOFFICE_REVEAL_FRESH_SECONDS = env.int("BACKOFFICE_REVEAL_FRESH_SECONDS", default=5 * 60)
+# How long break-glass access to a customer outside one's branch lasts.
+BACKOFFICE_BREAK_GLASS_SECONDS = env.int("BACKOFFICE_BREAK_GLASS_SECONDS", default=60 * 60)
+# The share of right answers (percent) that passes a training quiz.
+BACKOFFICE_TRAINING_PASS_PERCENT = env.int("BACKOFFICE_TRAINING_PASS_PERCENT", default=80)

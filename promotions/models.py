@@ -6,6 +6,7 @@ posting. `spent` counts what is settled plus what pending grants have reserved; 
 under the campaign row's lock, so concurrent events never promise more than the budget.
 """
 
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -15,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from wallet.models import AMOUNT, Transaction
 
 
+# History at the database level (django-pghistory): budget and rule changes, however made.
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Campaign(models.Model):
     class Kind(models.TextChoices):
         ACTIVATION_BONUS = "activation_bonus", _("Activation bonus")

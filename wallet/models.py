@@ -6,6 +6,7 @@ deleted once written: a reversal is a new transaction pointing at the original.
 
 import secrets
 
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -21,6 +22,9 @@ def new_wallet_handle() -> str:
     return "w" + secrets.token_hex(5)
 
 
+# History at the database level (django-pghistory): a freeze or unfreeze done by a queryset
+# .update() or raw SQL is recorded like one done through a service.
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Wallet(models.Model):
     class Status(models.TextChoices):
         INACTIVE = "inactive", _("Not activated")

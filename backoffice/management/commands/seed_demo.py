@@ -146,6 +146,14 @@ class Command(BaseCommand):
             demo_wallet_ensure(user=customer)
             demo_funding_sources_ensure(user=customer)
 
+        from backoffice.seed_training import demo_training_ensure, demo_training_progress_ensure
+
+        demo_training_progress_ensure(
+            courses=demo_training_ensure(),
+            teller=User.objects.get(email="teller@demo.example"),
+            manager=User.objects.get(email="manager@demo.example"),
+        )
+
         # Last, so the demo and load-test customers keep their round opening balance; everyone
         # who signs up and activates from now on gets the bonus.
         demo_campaigns_ensure()
