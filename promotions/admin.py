@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.api_errors import ApplicationError
+from wallet.models import Merchant
 
 from . import selectors, services
-from .models import Campaign, RewardGrant
+from .models import Campaign, Redemption, RewardGrant, Voucher
 
 
 class CampaignFundForm(forms.Form):
@@ -21,9 +22,67 @@ class CampaignFundForm(forms.Form):
 
 
 class CampaignForm(forms.ModelForm):
+    # vouchers and discounts: categories as check boxes rather than raw JSON
+    merchant_categories = forms.MultipleChoiceField(
+        label=_("merchant categories"),
+        choices=Merchant.Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     class Meta:
         model = Campaign
-        fields = services.CAMPAIGN_EDITABLE_FIELDS
+        fields = (*services.CAMPAIGN_EDITABLE_FIELDS, "merchants")
+
+    def clean(self):
+        cleaned = super().clean()
+        self._clean_benefit(cleaned)
+        self._clean_overlap(cleaned)
+        return cleaned
+
+    def _value(self, cleaned, name):
+        return cleaned.get(name, getattr(self.instance, name, None))
+
+    def _clean_benefit(self, cleaned):
+        benefit = self._value(cleaned, "benefit")
+        if benefit == Campaign.Benefit.PERCENT and self._value(cleaned, "percent") is None:
+            self.add_error(
+                "percent" if "percent" in self.fields else None,
+                _("Enter the percent taken off or paid back."),
+            )
+
+    def _clean_overlap(self, cleaned):
+        """Two discounts at checkout never apply to the same payment (README: Promotions)."""
+        names = ("kind", "reward_type", "is_active", "starts_at", "ends_at")
+        kind, reward_type, is_active, starts_at, ends_at = (self._value(cleaned, n) for n in names)
+        if (
+            kind != Campaign.Kind.MERCHANT_DISCOUNT
+            or reward_type != Campaign.RewardType.CASH
+            or not is_active
+            or not starts_at
+            or not ends_at
+        ):
+            return
+        if "merchants" in self.fields:
+            merchants = list(cleaned.get("merchants") or [])
+        else:
+            merchants = list(self.instance.merchants.all()) if self.instance.pk else []
+        clashes = selectors.discount_campaigns_overlapping(
+            exclude_pk=self.instance.pk,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            merchants=merchants,
+            categories=self._value(cleaned, "merchant_categories"),
+        )
+        if clashes:
+            self.add_error(
+                "merchants" if "merchants" in self.fields else None,
+                _(
+                    "Another discount runs at the same time for these merchants: %(names)s. "
+                    "Change the merchants, the categories or the dates."
+                )
+                % {"names": ", ".join(c.name for c in clashes)},
+            )
 
     def clean_budget(self):
         budget = self.cleaned_data["budget"]
@@ -56,6 +115,88 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     readonly_fields = ("spent", "pool", "created_at", "updated_at")
     actions = ("fund_campaign",)
+    filter_horizontal = ("merchants",)
+
+    # --- vouchers and discounts: each kind shows the fields it uses ---
+    BASICS = (None, {"fields": ("name", "kind", "is_active", "starts_at", "ends_at")})
+    MONEY = (_("Budget"), {"fields": ("budget", "spent", "pool")})
+    WHO = (
+        _("Who is eligible"),
+        {"fields": ("min_kyc_level", "new_customers_only", "branch", "per_customer_cap")},
+    )
+    WHERE = (_("Where"), {"fields": ("merchants", "merchant_categories", "min_spend")})
+    FIELDSETS_BY_KIND = {
+        Campaign.Kind.ACTIVATION_BONUS: (
+            BASICS,
+            (_("Reward"), {"fields": ("reward_type", "reward_amount")}),
+            (
+                _("Voucher terms (reward type voucher)"),
+                {
+                    "fields": (
+                        "benefit",
+                        "percent",
+                        "max_discount",
+                        "voucher_valid_days",
+                        "merchants",
+                        "merchant_categories",
+                        "min_spend",
+                    )
+                },
+            ),
+            WHO,
+            MONEY,
+        ),
+        Campaign.Kind.MERCHANT_DISCOUNT: (
+            BASICS,
+            (
+                _("Discount"),
+                {
+                    "fields": (
+                        "reward_type",
+                        "benefit",
+                        "reward_amount",
+                        "percent",
+                        "max_discount",
+                        "voucher_valid_days",
+                    )
+                },
+            ),
+            WHERE,
+            WHO,
+            MONEY,
+        ),
+        Campaign.Kind.FIRST_PAYMENT_CASHBACK: (
+            BASICS,
+            (
+                _("Cashback"),
+                {"fields": ("reward_type", "benefit", "reward_amount", "percent", "max_discount")},
+            ),
+            WHO,
+            MONEY,
+        ),
+    }
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None or obj.kind not in self.FIELDSETS_BY_KIND:
+            everything = (
+                (
+                    _("Reward or discount"),
+                    {
+                        "fields": (
+                            "reward_type",
+                            "benefit",
+                            "reward_amount",
+                            "percent",
+                            "max_discount",
+                            "voucher_valid_days",
+                        )
+                    },
+                ),
+            )
+            return (self.BASICS, *everything, self.WHERE, self.WHO, self.MONEY)
+        return self.FIELDSETS_BY_KIND[obj.kind]
+
+    # --- end vouchers and discounts ---
 
     def get_queryset(self, request):
         return selectors.campaigns_with_figures()
@@ -81,7 +222,9 @@ class CampaignAdmin(admin.ModelAdmin):
             return _("Paused")
         if obj.starts_at > now:
             return _("Scheduled")
-        if obj.budget - obj.spent < obj.reward_amount:
+        if obj.budget - obj.spent <= 0 or (
+            obj.benefit == Campaign.Benefit.FIXED and obj.budget - obj.spent < obj.reward_amount
+        ):
             return _("Exhausted")
         return _("Running")
 
@@ -164,3 +307,37 @@ class RewardGrantAdmin(admin.ModelAdmin):
             _("%(count)d rewards queued again.") % {"count": retried},
             messages.SUCCESS if retried else messages.WARNING,
         )
+
+
+# --- vouchers and discounts: read-only, since each row is money given -----------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Voucher)
+class VoucherAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "campaign", "user", "label", "status", "expires_at", "used_at")
+    list_filter = ("status", "campaign")
+    list_select_related = ("campaign", "user")
+    search_fields = ("user__email",)
+    readonly_fields = [f.name for f in Voucher._meta.fields]
+    exclude = ("merchants",)
+    raw_id_fields = ("used_by_transaction",)
+
+
+@admin.register(Redemption)
+class RedemptionAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "campaign", "user", "amount", "voucher", "transaction", "created_at")
+    list_filter = ("campaign",)
+    list_select_related = ("campaign", "user", "voucher__campaign", "transaction")
+    search_fields = ("user__email",)
+    readonly_fields = [f.name for f in Redemption._meta.fields]

@@ -32,3 +32,49 @@ class RewardListApi(ListAPIView):
 
     def get_queryset(self):
         return selectors.rewards_of(self.request.user)
+
+
+# --- vouchers ------------------------------------------------------------------------------
+
+
+class VoucherMerchantSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class VoucherSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Send it as `voucher` to payments/ to use it.")
+    campaign = serializers.CharField(source="campaign.name")
+    label = serializers.CharField(help_text="What the voucher gives, in the customer's language.")
+    benefit = serializers.CharField(help_text="fixed or percent")
+    amount = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
+    percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    min_spend = serializers.DecimalField(max_digits=20, decimal_places=2)
+    max_discount = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
+    currency = serializers.CharField()
+    merchants = VoucherMerchantSerializer(
+        many=True, help_text="Where it can be used; with no merchants and no categories, anywhere."
+    )
+    merchant_categories = serializers.ListField(child=serializers.CharField())
+    expires_at = serializers.DateTimeField()
+    status = serializers.CharField(
+        source="effective_status", help_text="available, used or expired"
+    )
+    used_at = serializers.DateTimeField(allow_null=True)
+    transaction = serializers.IntegerField(
+        source="used_by_transaction_id", allow_null=True, help_text="The payment that used it."
+    )
+
+
+class VoucherListApi(ListAPIView):
+    """The customer's vouchers, the soonest to expire first."""
+
+    serializer_class = VoucherSerializer
+    filter_backends: list = []
+
+    @extend_schema(responses={200: VoucherSerializer(many=True), **READ_ERRORS, 404: NO_SUCH_PAGE})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.vouchers_of(self.request.user)

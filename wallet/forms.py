@@ -88,7 +88,18 @@ class PaymentForm(PaymentDetailsForm):
         max_length=32,
         help_text=_("The code printed under the shop's QR code."),
     )
-    field_order = ["merchant", "amount", "currency", "note"]
+    voucher = forms.CharField(
+        label=_("Voucher (optional)"),
+        required=False,
+        max_length=20,
+        widget=forms.Select,
+        help_text=_("The discount is shown before you confirm."),
+    )
+    field_order = ["merchant", "amount", "currency", "note", "voucher"]
+
+    def __init__(self, *args, voucher_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["voucher"].widget.choices = [("", _("No voucher")), *voucher_choices]
 
 
 class ConfirmForm(forms.Form):
@@ -101,6 +112,9 @@ class ConfirmForm(forms.Form):
     amount = forms.CharField(widget=forms.HiddenInput, max_length=32)
     currency = forms.CharField(widget=forms.HiddenInput, max_length=3)
     note = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1000)
+    # A merchant payment's chosen voucher and the discount the customer saw on this page.
+    voucher = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
+    expected_discount = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
     otp = StepUpCodeField()
     step_up = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
