@@ -323,11 +323,14 @@ class Voucher(models.Model):
     @property
     def label(self) -> str:
         if self.benefit == Campaign.Benefit.PERCENT:
-            text = _("%(percent)s%% off") % {"percent": f"{self.percent:g}"}
+            text = _("%(percent)s%% off") % {"percent": f"{self.percent.normalize():f}"}
         else:
-            text = _("%(amount)s CNY off") % {"amount": self.amount}
+            text = _("%(amount)s CNY off") % {"amount": quantize(self.amount, self.currency)}
         if self.min_spend:
-            text = _("%(text)s on %(min)s CNY or more") % {"text": text, "min": self.min_spend}
+            text = _("%(text)s on %(min)s CNY or more") % {
+                "text": text,
+                "min": quantize(self.min_spend, self.currency),
+            }
         return text
 
     @property

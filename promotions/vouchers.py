@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from config.api_errors import ApplicationError
 from wallet.models import LedgerAccount, Merchant, Transaction
+from wallet.money import quantize
 from wallet.services.payments import (
     Discount,
     register_discount_provider,
@@ -111,7 +112,7 @@ def _voucher_discount(*, user, merchant, amount, currency, voucher_id, reserve) 
     if amount < voucher.min_spend:
         _refuse(
             _("This voucher needs a payment of at least %(min)s %(currency)s.")
-            % {"min": voucher.min_spend, "currency": voucher.currency},
+            % {"min": quantize(voucher.min_spend, voucher.currency), "currency": voucher.currency},
             "voucher_min_spend",
         )
     off = voucher.benefit_for(amount)
