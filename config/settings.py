@@ -377,6 +377,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.redispatch_pending_outbox",
         "schedule": 60.0,
     },
+    "promotions-expire-vouchers": {
+        "task": "promotions.expire_vouchers",
+        "schedule": 3600.0,
+    },
 }
 
 # Versions of the legal texts a customer accepts at sign-up (recorded with each acceptance).

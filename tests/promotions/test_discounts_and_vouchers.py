@@ -174,7 +174,12 @@ def test_a_voucher_is_used_once_through_the_api(payer, shop):
 
     response = _pay(
         client,
-        {"merchant": shop.code, "amount": "80.00", "voucher": voucher.pk, "expected_discount": "20.00"},
+        {
+            "merchant": shop.code,
+            "amount": "80.00",
+            "voucher": voucher.pk,
+            "expected_discount": "20.00",
+        },
     )
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -188,7 +193,12 @@ def test_a_voucher_is_used_once_through_the_api(payer, shop):
     # The same key and body replay; the voucher is not used again.
     replay = _pay(
         client,
-        {"merchant": shop.code, "amount": "80.00", "voucher": voucher.pk, "expected_discount": "20.00"},
+        {
+            "merchant": shop.code,
+            "amount": "80.00",
+            "voucher": voucher.pk,
+            "expected_discount": "20.00",
+        },
     )
     assert replay.status_code == 201
     assert replay["Idempotent-Replayed"] == "true"
@@ -197,7 +207,9 @@ def test_a_voucher_is_used_once_through_the_api(payer, shop):
     assert conflict.status_code == 409
 
     with translation.override("en"):
-        again = _pay(client, {"merchant": shop.code, "amount": "80.00", "voucher": voucher.pk}, "k-2")
+        again = _pay(
+            client, {"merchant": shop.code, "amount": "80.00", "voucher": voucher.pk}, "k-2"
+        )
     assert again.status_code == 400
     assert again.json()["errors"]["voucher"] == ["This voucher has already been used."]
     assert balance(payer) == Decimal("440.00")
