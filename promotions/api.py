@@ -1,6 +1,9 @@
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
+from rest_framework.pagination import PageNumberPagination
 
 from config.api_errors import NO_SUCH_PAGE, READ_ERRORS
 
@@ -20,11 +23,21 @@ class RewardSerializer(serializers.Serializer):
     )
 
 
+class OnePagePagination(PageNumberPagination):
+    """A repeated `page` parameter is a malformed request, not the last one silently."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        if len(request.query_params.getlist(self.page_query_param)) > 1:
+            raise NotFound(_("Invalid page."))
+        return super().paginate_queryset(queryset, request, view)
+
+
 class RewardListApi(ListAPIView):
     """The customer's rewards, newest first."""
 
     serializer_class = RewardSerializer
     filter_backends: list = []
+    pagination_class = OnePagePagination
 
     @extend_schema(responses={200: RewardSerializer(many=True), **READ_ERRORS, 404: NO_SUCH_PAGE})
     def get(self, request, *args, **kwargs):
@@ -71,6 +84,7 @@ class VoucherListApi(ListAPIView):
 
     serializer_class = VoucherSerializer
     filter_backends: list = []
+    pagination_class = OnePagePagination
 
     @extend_schema(responses={200: VoucherSerializer(many=True), **READ_ERRORS, 404: NO_SUCH_PAGE})
     def get(self, request, *args, **kwargs):
