@@ -51,6 +51,9 @@ def test_the_confirm_page_shows_the_discount_and_pays_what_it_showed(client, sho
     assert response.status_code == 302
     assert balance(payer) == Decimal("390.00")
     assert merchant_balance(shop) == Decimal("120.00")
+    receipt = client.get(response["Location"]).content.decode()
+    assert 'data-testid="discount"' in receipt
+    assert "120.00" in receipt
 
 
 def test_the_customer_picks_a_voucher_on_the_confirm_page(client, shop):
