@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from config.api_errors import ApplicationError
 from wallet.models import Merchant
 
-from . import selectors, services
+from . import selectors, services, vouchers
 from .models import Campaign, Redemption, RewardGrant, Voucher
 
 
@@ -19,6 +19,20 @@ class CampaignFundForm(forms.Form):
     amount = forms.DecimalField(
         label=_("Amount (CNY)"), max_digits=20, decimal_places=2, min_value=0.01
     )
+
+
+class VoucherIssueForm(forms.Form):
+    emails = forms.CharField(
+        label=_("Customers' email addresses"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("One per line, at most 1,000."),
+    )
+
+    def clean_emails(self):
+        emails = self.cleaned_data["emails"]
+        if len(emails.split()) > 1000:
+            raise forms.ValidationError(_("At most 1,000 addresses at a time."))
+        return emails
 
 
 class CampaignForm(forms.ModelForm):
@@ -114,7 +128,7 @@ class CampaignAdmin(admin.ModelAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("name",)
     readonly_fields = ("spent", "pool", "created_at", "updated_at")
-    actions = ("fund_campaign",)
+    actions = ("fund_campaign", "issue_vouchers")
     filter_horizontal = ("merchants",)
 
     # --- vouchers and discounts: each kind shows the fields it uses ---
@@ -235,8 +249,61 @@ class CampaignAdmin(admin.ModelAdmin):
             return None
         return redirect(reverse("admin:promotions_campaign_fund", args=[queryset.get().pk]))
 
+    @admin.action(description=_("Issue vouchers of the selected campaign"), permissions=["change"])
+    def issue_vouchers(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one campaign."), messages.ERROR)
+            return None
+        return redirect(reverse("admin:promotions_campaign_issue", args=[queryset.get().pk]))
+
+    def issue_view(self, request, pk):
+        campaign = self.get_object(request, str(pk))
+        if campaign is None or not self.has_change_permission(request, campaign):
+            return redirect(reverse("admin:promotions_campaign_changelist"))
+        form = VoucherIssueForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                issued, skipped = vouchers.vouchers_issue(
+                    campaign=campaign, emails=form.cleaned_data["emails"].split()
+                )
+            except ApplicationError as exc:
+                form.add_error(None, str(exc.detail))
+            else:
+                self.message_user(
+                    request,
+                    _("%(count)d vouchers issued.") % {"count": issued},
+                    messages.SUCCESS,
+                )
+                if skipped:
+                    self.message_user(
+                        request,
+                        _("No voucher for: %(emails)s") % {"emails": ", ".join(skipped)},
+                        messages.WARNING,
+                    )
+                return redirect(reverse("admin:promotions_campaign_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Issue vouchers of %(name)s") % {"name": campaign.name},
+            "campaign": campaign,
+            "example": Voucher(
+                benefit=campaign.benefit,
+                amount=campaign.reward_amount,
+                percent=campaign.percent,
+                min_spend=campaign.min_spend,
+                currency=campaign.CURRENCY,
+            ),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/promotions/campaign_issue_vouchers.html", context)
+
     def get_urls(self):
         return [
+            path(
+                "<int:pk>/issue-vouchers/",
+                self.admin_site.admin_view(self.issue_view),
+                name="promotions_campaign_issue",
+            ),
             path(
                 "<int:pk>/fund/",
                 self.admin_site.admin_view(self.fund_view),

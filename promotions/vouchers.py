@@ -16,6 +16,7 @@ that same lock (grant settlements and discounts take it), so reading it there is
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -61,6 +62,29 @@ def voucher_issue(*, campaign: Campaign, user: User, now=None) -> Voucher:
     if merchant_ids:
         voucher.merchants.set(merchant_ids)
     return voucher
+
+
+@transaction.atomic(durable=True)
+def vouchers_issue(*, campaign: Campaign, emails: list[str]) -> tuple[int, list[str]]:
+    """Give each listed customer a voucher, within the campaign's rewards per customer.
+    Returns how many were issued and the addresses that got none (unknown or at the cap)."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.reward_type != Campaign.RewardType.VOUCHER:
+        raise ApplicationError(
+            _("Only a campaign whose reward type is voucher issues vouchers."),
+            code="campaign_not_voucher",
+        )
+    wanted = {email.strip().lower() for email in emails if email.strip()}
+    users = {u.email.lower(): u for u in User.objects.filter(email__in=wanted)}
+    issued, skipped = 0, []
+    for email in sorted(wanted):
+        user = users.get(email)
+        if user is None or campaign.vouchers.filter(user=user).count() >= campaign.per_customer_cap:
+            skipped.append(email)
+            continue
+        voucher_issue(campaign=campaign, user=user)
+        issued += 1
+    return issued, skipped
 
 
 def vouchers_expire(*, now=None) -> int:

@@ -216,3 +216,24 @@ def test_the_seed_gives_a_funded_discount_and_a_voucher_to_demo_customers():
     )
     assert result.transaction.metadata["discount"] == "10.00"
     call_command("ledger_audit")
+
+
+def test_the_campaign_admin_issues_vouchers_by_email_within_the_cap(client, campaign_admin):
+    campaign = voucher_for(UserFactory()).campaign  # reward type voucher, 20 off 50
+    alice, bob = UserFactory(email="alice@example.com"), UserFactory(email="bob@example.com")
+    voucher_for(bob, campaign=campaign)  # bob already has one: the cap is 1
+
+    response = client.post(
+        f"/admin/promotions/campaign/{campaign.pk}/issue-vouchers/",
+        {"emails": "alice@example.com\nbob@example.com\nnobody@example.com"},
+    )
+
+    assert response.status_code == 302
+    assert Voucher.objects.filter(campaign=campaign, user=alice).count() == 1
+    assert Voucher.objects.filter(campaign=campaign, user=bob).count() == 1
+    cash = discount_campaign(name="现金活动", merchants=[MerchantFactory()])
+    page = client.post(
+        f"/admin/promotions/campaign/{cash.pk}/issue-vouchers/", {"emails": "alice@example.com"}
+    )
+    assert page.status_code == 200  # refused: a cash campaign issues no vouchers
+    assert not Voucher.objects.filter(campaign=cash).exists()
