@@ -112,14 +112,19 @@ class ConfirmForm(forms.Form):
     amount = forms.CharField(widget=forms.HiddenInput, max_length=32)
     currency = forms.CharField(widget=forms.HiddenInput, max_length=3)
     note = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1000)
-    # A merchant payment's chosen voucher and the discount the customer saw on this page.
-    voucher = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
-    expected_discount = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
     otp = StepUpCodeField()
     step_up = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
     # A step-up challenge this page had approved with a passkey.
     step_up = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
+
+
+class PayConfirmForm(ConfirmForm):
+    """A merchant payment's confirmation also carries the chosen voucher and the discount the
+    customer saw on the page, so they are never charged more than they confirmed."""
+
+    voucher = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
+    expected_discount = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
 
 
 class ReceiveForm(forms.Form):

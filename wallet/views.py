@@ -31,6 +31,7 @@ from .forms import (
     ExchangeConfirmForm,
     ExchangeForm,
     HistoryFilterForm,
+    PayConfirmForm,
     PaymentForm,
     PayRequestForm,
     ReceiveForm,
@@ -218,7 +219,7 @@ def pay(request, merchant_code: str | None = None):
         except ApplicationError as error:
             form_errors_from(form, error)
         else:
-            confirm = ConfirmForm(
+            confirm = PayConfirmForm(
                 initial={
                     "to": prepared.merchant.code,
                     "amount": str(prepared.amount),
@@ -249,7 +250,7 @@ def _pay_confirm_context(request, prepared, quote, confirm) -> dict:
 @login_required
 @require_POST
 def pay_confirm(request):
-    confirm = ConfirmForm(request.POST)
+    confirm = PayConfirmForm(request.POST)
     if not confirm.is_valid():
         messages.error(
             request, _("The confirmation was incomplete. Please start the payment again.")
