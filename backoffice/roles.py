@@ -27,5 +27,8 @@ ROLE_PERMISSIONS = {
         "promotions.change_campaign",
         "promotions.view_campaign",
         "promotions.view_rewardgrant",
+        # vouchers and discounts (read-only in the admin: each row is money given)
+        "promotions.view_voucher",
+        "promotions.view_redemption",
     ),
 }

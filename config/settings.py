@@ -394,6 +394,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "backoffice.approvals_expire",
         "schedule": 300.0,
     },
+    "promotions-expire-vouchers": {
+        "task": "promotions.expire_vouchers",
+        "schedule": 3600.0,
+    },
 }
 
 # Versions of the legal texts a customer accepts at sign-up (recorded with each acceptance).

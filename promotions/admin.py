@@ -11,10 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from config.api_errors import ApplicationError
 from config.csv_export import csv_response
+from wallet.models import Merchant
 from wallet.templatetags.money import money
 
-from . import selectors, services
-from .models import Campaign, RewardGrant
+from . import selectors, services, vouchers
+from .models import Campaign, Redemption, RewardGrant, Voucher
 
 
 class CampaignFundForm(forms.Form):
@@ -23,10 +24,82 @@ class CampaignFundForm(forms.Form):
     )
 
 
+class VoucherIssueForm(forms.Form):
+    emails = forms.CharField(
+        label=_("Customers' email addresses"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("One per line, at most 1,000."),
+    )
+
+    def clean_emails(self):
+        emails = self.cleaned_data["emails"]
+        if len(emails.split()) > 1000:
+            raise forms.ValidationError(_("At most 1,000 addresses at a time."))
+        return emails
+
+
 class CampaignForm(forms.ModelForm):
+    # vouchers and discounts: categories as check boxes rather than raw JSON
+    merchant_categories = forms.MultipleChoiceField(
+        label=_("merchant categories"),
+        choices=Merchant.Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     class Meta:
         model = Campaign
-        fields = services.CAMPAIGN_EDITABLE_FIELDS
+        fields = (*services.CAMPAIGN_EDITABLE_FIELDS, "merchants")
+
+    def clean(self):
+        cleaned = super().clean()
+        self._clean_benefit(cleaned)
+        self._clean_overlap(cleaned)
+        return cleaned
+
+    def _value(self, cleaned, name):
+        return cleaned.get(name, getattr(self.instance, name, None))
+
+    def _clean_benefit(self, cleaned):
+        benefit = self._value(cleaned, "benefit")
+        if benefit == Campaign.Benefit.PERCENT and self._value(cleaned, "percent") is None:
+            self.add_error(
+                "percent" if "percent" in self.fields else None,
+                _("Enter the percent taken off or paid back."),
+            )
+
+    def _clean_overlap(self, cleaned):
+        """Two discounts at checkout never apply to the same payment (README: Promotions)."""
+        names = ("kind", "reward_type", "is_active", "starts_at", "ends_at")
+        kind, reward_type, is_active, starts_at, ends_at = (self._value(cleaned, n) for n in names)
+        if (
+            kind != Campaign.Kind.MERCHANT_DISCOUNT
+            or reward_type != Campaign.RewardType.CASH
+            or not is_active
+            or not starts_at
+            or not ends_at
+        ):
+            return
+        if "merchants" in self.fields:
+            merchants = list(cleaned.get("merchants") or [])
+        else:
+            merchants = list(self.instance.merchants.all()) if self.instance.pk else []
+        clashes = selectors.discount_campaigns_overlapping(
+            exclude_pk=self.instance.pk,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            merchants=merchants,
+            categories=self._value(cleaned, "merchant_categories"),
+        )
+        if clashes:
+            self.add_error(
+                "merchants" if "merchants" in self.fields else None,
+                _(
+                    "Another discount runs at the same time for these merchants: %(names)s. "
+                    "Change the merchants, the categories or the dates."
+                )
+                % {"names": ", ".join(c.name for c in clashes)},
+            )
 
     def clean_budget(self):
         budget = self.cleaned_data["budget"]
@@ -59,7 +132,95 @@ class CampaignAdmin(admin.ModelAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("name",)
     readonly_fields = ("spent", "pool", "created_at", "updated_at")
-    actions = ("fund_campaign", "pause_campaigns", "resume_campaigns", "end_campaigns")
+    actions = (
+        "fund_campaign",
+        "issue_vouchers",
+        "pause_campaigns",
+        "resume_campaigns",
+        "end_campaigns",
+    )
+    filter_horizontal = ("merchants",)
+
+    # --- vouchers and discounts: each kind shows the fields it uses ---
+    BASICS = (None, {"fields": ("name", "kind", "is_active", "starts_at", "ends_at")})
+    MONEY = (_("Budget"), {"fields": ("budget", "spent", "pool")})
+    WHO = (
+        _("Who is eligible"),
+        {"fields": ("min_kyc_level", "new_customers_only", "branch", "per_customer_cap")},
+    )
+    WHERE = (_("Where"), {"fields": ("merchants", "merchant_categories", "min_spend")})
+    FIELDSETS_BY_KIND = {
+        Campaign.Kind.ACTIVATION_BONUS: (
+            BASICS,
+            (_("Reward"), {"fields": ("reward_type", "reward_amount")}),
+            (
+                _("Voucher terms (reward type voucher)"),
+                {
+                    "fields": (
+                        "benefit",
+                        "percent",
+                        "max_discount",
+                        "voucher_valid_days",
+                        "merchants",
+                        "merchant_categories",
+                        "min_spend",
+                    )
+                },
+            ),
+            WHO,
+            MONEY,
+        ),
+        Campaign.Kind.MERCHANT_DISCOUNT: (
+            BASICS,
+            (
+                _("Discount"),
+                {
+                    "fields": (
+                        "reward_type",
+                        "benefit",
+                        "reward_amount",
+                        "percent",
+                        "max_discount",
+                        "voucher_valid_days",
+                    )
+                },
+            ),
+            WHERE,
+            WHO,
+            MONEY,
+        ),
+        Campaign.Kind.FIRST_PAYMENT_CASHBACK: (
+            BASICS,
+            (
+                _("Cashback"),
+                {"fields": ("reward_type", "benefit", "reward_amount", "percent", "max_discount")},
+            ),
+            WHO,
+            MONEY,
+        ),
+    }
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None or obj.kind not in self.FIELDSETS_BY_KIND:
+            everything = (
+                (
+                    _("Reward or discount"),
+                    {
+                        "fields": (
+                            "reward_type",
+                            "benefit",
+                            "reward_amount",
+                            "percent",
+                            "max_discount",
+                            "voucher_valid_days",
+                        )
+                    },
+                ),
+            )
+            return (self.BASICS, *everything, self.WHERE, self.WHO, self.MONEY)
+        return self.FIELDSETS_BY_KIND[obj.kind]
+
+    # --- end vouchers and discounts ---
 
     def get_queryset(self, request):
         return selectors.campaigns_with_figures()
@@ -100,7 +261,9 @@ class CampaignAdmin(admin.ModelAdmin):
             return _("Paused")
         if obj.starts_at > now:
             return _("Scheduled")
-        if obj.budget - obj.spent < obj.reward_amount:
+        if obj.budget - obj.spent <= 0 or (
+            obj.benefit == Campaign.Benefit.FIXED and obj.budget - obj.spent < obj.reward_amount
+        ):
             return _("Exhausted")
         if self._pool_balance(obj) < obj.reward_amount:
             return _("Pool empty: fund it")
@@ -144,8 +307,61 @@ class CampaignAdmin(admin.ModelAdmin):
             return None
         return redirect(reverse("admin:promotions_campaign_fund", args=[queryset.get().pk]))
 
+    @admin.action(description=_("Issue vouchers of the selected campaign"), permissions=["change"])
+    def issue_vouchers(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one campaign."), messages.ERROR)
+            return None
+        return redirect(reverse("admin:promotions_campaign_issue", args=[queryset.get().pk]))
+
+    def issue_view(self, request, pk):
+        campaign = self.get_object(request, str(pk))
+        if campaign is None or not self.has_change_permission(request, campaign):
+            return redirect(reverse("admin:promotions_campaign_changelist"))
+        form = VoucherIssueForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                issued, skipped = vouchers.vouchers_issue(
+                    campaign=campaign, emails=form.cleaned_data["emails"].split()
+                )
+            except ApplicationError as exc:
+                form.add_error(None, str(exc.detail))
+            else:
+                self.message_user(
+                    request,
+                    _("%(count)d vouchers issued.") % {"count": issued},
+                    messages.SUCCESS,
+                )
+                if skipped:
+                    self.message_user(
+                        request,
+                        _("No voucher for: %(emails)s") % {"emails": ", ".join(skipped)},
+                        messages.WARNING,
+                    )
+                return redirect(reverse("admin:promotions_campaign_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Issue vouchers of %(name)s") % {"name": campaign.name},
+            "campaign": campaign,
+            "example": Voucher(
+                benefit=campaign.benefit,
+                amount=campaign.reward_amount,
+                percent=campaign.percent,
+                min_spend=campaign.min_spend,
+                currency=campaign.CURRENCY,
+            ),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/promotions/campaign_issue_vouchers.html", context)
+
     def get_urls(self):
         return [
+            path(
+                "<int:pk>/issue-vouchers/",
+                self.admin_site.admin_view(self.issue_view),
+                name="promotions_campaign_issue",
+            ),
             path(
                 "<int:pk>/fund/",
                 self.admin_site.admin_view(self.fund_view),
@@ -294,3 +510,37 @@ class RewardGrantAdmin(admin.ModelAdmin):
             _("%(count)d rewards queued again.") % {"count": retried},
             messages.SUCCESS if retried else messages.WARNING,
         )
+
+
+# --- vouchers and discounts: read-only, since each row is money given -----------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Voucher)
+class VoucherAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "campaign", "user", "label", "status", "expires_at", "used_at")
+    list_filter = ("status", "campaign")
+    list_select_related = ("campaign", "user")
+    search_fields = ("user__email",)
+    readonly_fields = [f.name for f in Voucher._meta.fields]
+    exclude = ("merchants",)
+    raw_id_fields = ("used_by_transaction",)
+
+
+@admin.register(Redemption)
+class RedemptionAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "campaign", "user", "amount", "voucher", "transaction", "created_at")
+    list_filter = ("campaign",)
+    list_select_related = ("campaign", "user", "voucher__campaign", "transaction")
+    search_fields = ("user__email",)
+    readonly_fields = [f.name for f in Redemption._meta.fields]

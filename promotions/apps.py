@@ -7,6 +7,7 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("Promotions")
 
     def ready(self):
-        from . import services
+        from . import services, vouchers
 
         services.connect()
+        vouchers.connect()

@@ -6,6 +6,8 @@ posting. `spent` counts what is settled plus what pending grants have reserved; 
 under the campaign row's lock, so concurrent events never promise more than the budget.
 """
 
+from decimal import ROUND_DOWN, Decimal
+
 import pghistory
 from django.conf import settings
 from django.db import models
@@ -14,13 +16,47 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wallet.models import AMOUNT, Transaction
+from wallet.money import quantize
+
+# --- vouchers and discounts: the arithmetic campaigns and vouchers share -----------------------
+
+
+def merchant_targeted(merchant, *, merchant_ids, categories) -> bool:
+    if not merchant_ids and not categories:
+        return True
+    return merchant.pk in merchant_ids or merchant.category in (categories or [])
+
+
+def benefit_amount(amount, *, benefit, fixed, percent, min_spend, max_discount):
+    """Percent amounts round down to the fen: the bank never gives more than it promised."""
+    if amount < (min_spend or 0):
+        return Decimal("0")
+    if benefit == Campaign.Benefit.PERCENT:
+        value = (amount * (percent or 0) / 100).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    else:
+        value = fixed or Decimal("0")
+    if max_discount is not None:
+        value = min(value, max_discount)
+    return quantize(max(value, Decimal("0")), Campaign.CURRENCY)
 
 
 # History at the database level (django-pghistory): budget and rule changes, however made.
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Campaign(models.Model):
+    class RewardType(models.TextChoices):
+        CASH = "cash", _("Cash")
+        VOUCHER = "voucher", _("Voucher")
+
+    class Benefit(models.TextChoices):
+        FIXED = "fixed", _("Fixed amount")
+        PERCENT = "percent", _("Percent")
+
     class Kind(models.TextChoices):
         ACTIVATION_BONUS = "activation_bonus", _("Activation bonus")
+        # --- vouchers and discounts (merchant discount, first-payment cashback) ---
+        MERCHANT_DISCOUNT = "merchant_discount", _("Merchant discount")
+        FIRST_PAYMENT_CASHBACK = "first_payment_cashback", _("First-payment cashback")
+        # --- end vouchers and discounts ---
 
     CURRENCY = "CNY"
 
@@ -28,7 +64,11 @@ class Campaign(models.Model):
     kind = models.CharField(
         _("kind"), max_length=30, choices=Kind.choices, default=Kind.ACTIVATION_BONUS
     )
-    reward_amount = models.DecimalField(_("reward (CNY)"), **AMOUNT)
+    reward_amount = models.DecimalField(
+        _("reward (CNY)"),
+        help_text=_("The fixed reward, discount or cashback; 0 for a percent one."),
+        **AMOUNT,
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     budget = models.DecimalField(_("total budget (CNY)"), **AMOUNT)
@@ -49,13 +89,63 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    # --- vouchers and discounts: the terms of a merchant discount, a cashback or a voucher ---
+    reward_type = models.CharField(
+        _("reward type"),
+        max_length=10,
+        choices=RewardType.choices,
+        default=RewardType.CASH,
+        help_text=_(
+            "Cash: paid to the wallet, or taken off at checkout for a merchant discount. "
+            "Voucher: the customer receives a voucher to use at a later payment."
+        ),
+    )
+    benefit = models.CharField(
+        _("fixed amount or percent"),
+        max_length=10,
+        choices=Benefit.choices,
+        default=Benefit.FIXED,
+        help_text=_("Fixed: the reward amount is taken off or paid back. Percent: the percent."),
+    )
+    percent = models.DecimalField(
+        _("percent"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    min_spend = models.DecimalField(
+        _("minimum spend (CNY)"),
+        default=0,
+        help_text=_("The payment must be at least this much (满减)."),
+        **AMOUNT,
+    )
+    max_discount = models.DecimalField(_("maximum discount (CNY)"), null=True, blank=True, **AMOUNT)
+    merchants = models.ManyToManyField(
+        "wallet.Merchant",
+        blank=True,
+        related_name="+",
+        verbose_name=_("merchants"),
+        help_text=_("Leave merchants and categories empty to apply at every merchant."),
+    )
+    merchant_categories = models.JSONField(_("merchant categories"), default=list, blank=True)
+    # Onboarding branch (backoffice.CustomerBranch); by name so promotions never imports backoffice.
+    branch = models.ForeignKey(
+        "backoffice.Branch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("onboarding branch"),
+        help_text=_("Only customers of this branch. Empty: every customer."),
+    )
+    voucher_valid_days = models.PositiveSmallIntegerField(_("voucher valid for (days)"), default=30)
+    # --- end vouchers and discounts ---
+
     class Meta:
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
         ordering = ["-starts_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(reward_amount__gt=0),
+                # A percent discount or cashback needs no fixed amount.
+                condition=Q(reward_amount__gt=0) | (Q(benefit="percent") & Q(reward_amount=0)),
                 name="campaign_reward_positive",
                 violation_error_message=_("The reward must be greater than zero."),
             ),
@@ -73,6 +163,11 @@ class Campaign(models.Model):
                 name="campaign_ends_after_start",
                 violation_error_message=_("The campaign must end after it starts."),
             ),
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | (Q(percent__gt=0) & Q(percent__lte=100)),
+                name="campaign_percent_range",
+                violation_error_message=_("The percent must be above 0 and at most 100."),
+            ),
         ]
 
     def __str__(self):
@@ -85,6 +180,25 @@ class Campaign(models.Model):
     @property
     def remaining(self):
         return self.budget - self.spent
+
+    def targets(self, merchant) -> bool:
+        """Whether a payment to `merchant` meets the campaign's merchant condition."""
+        return merchant_targeted(
+            merchant,
+            merchant_ids={m.pk for m in self.merchants.all()},
+            categories=self.merchant_categories,
+        )
+
+    def benefit_for(self, amount):
+        """The discount or cashback a payment of `amount` earns (before budget and caps)."""
+        return benefit_amount(
+            amount,
+            benefit=self.benefit,
+            fixed=self.reward_amount,
+            percent=self.percent,
+            min_spend=self.min_spend,
+            max_discount=self.max_discount,
+        )
 
 
 class RewardGrant(models.Model):
@@ -135,3 +249,146 @@ class RewardGrant(models.Model):
 
     def __str__(self):
         return f"{self.campaign} → {self.user} {self.amount}"
+
+
+# --- vouchers and discounts ----------------------------------------------------------------
+
+
+class Voucher(models.Model):
+    """A discount a campaign gave one customer, used at most once at a payment.
+
+    Its terms are copied from the campaign when issued, so editing the campaign later never
+    changes a promise a customer already holds. The discount is paid from the campaign's pool
+    and counted in its budget when the voucher is used, under the campaign row's lock.
+    """
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", _("Available")
+        USED = "used", _("Used")
+        EXPIRED = "expired", _("Expired")
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="vouchers", verbose_name=_("campaign")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="vouchers",
+        verbose_name=_("customer"),
+    )
+    benefit = models.CharField(
+        _("fixed amount or percent"),
+        max_length=10,
+        choices=Campaign.Benefit.choices,
+        default=Campaign.Benefit.FIXED,
+    )
+    amount = models.DecimalField(_("value (CNY)"), null=True, blank=True, **AMOUNT)
+    percent = models.DecimalField(
+        _("percent"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    min_spend = models.DecimalField(_("minimum spend (CNY)"), default=0, **AMOUNT)
+    max_discount = models.DecimalField(_("maximum discount (CNY)"), null=True, blank=True, **AMOUNT)
+    merchants = models.ManyToManyField(
+        "wallet.Merchant", blank=True, related_name="+", verbose_name=_("merchants")
+    )
+    merchant_categories = models.JSONField(_("merchant categories"), default=list, blank=True)
+    currency = models.CharField(max_length=3, default=Campaign.CURRENCY)
+    expires_at = models.DateTimeField(_("expires at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.AVAILABLE
+    )
+    used_by_transaction = models.OneToOneField(
+        Transaction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="voucher",
+        verbose_name=_("used by transaction"),
+    )
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("issued"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("voucher")
+        verbose_name_plural = _("vouchers")
+        ordering = ["expires_at", "id"]
+        indexes = [models.Index(fields=["user", "status"], name="voucher_user_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="used") | Q(used_by_transaction__isnull=False),
+                name="voucher_used_has_transaction",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign} · {self.label}"
+
+    @property
+    def label(self) -> str:
+        if self.benefit == Campaign.Benefit.PERCENT:
+            text = _("%(percent)s%% off") % {"percent": f"{self.percent.normalize():f}"}
+        else:
+            text = _("%(amount)s CNY off") % {"amount": quantize(self.amount, self.currency)}
+        if self.min_spend:
+            text = _("%(text)s on %(min)s CNY or more") % {
+                "text": text,
+                "min": quantize(self.min_spend, self.currency),
+            }
+        return text
+
+    @property
+    def effective_status(self) -> str:
+        if self.status == self.Status.AVAILABLE and self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.status
+
+    def targets(self, merchant) -> bool:
+        return merchant_targeted(
+            merchant,
+            merchant_ids={m.pk for m in self.merchants.all()},
+            categories=self.merchant_categories,
+        )
+
+    def benefit_for(self, amount):
+        return benefit_amount(
+            amount,
+            benefit=self.benefit,
+            fixed=self.amount,
+            percent=self.percent,
+            min_spend=self.min_spend,
+            max_discount=self.max_discount,
+        )
+
+
+class Redemption(models.Model):
+    """A discount a campaign paid at a payment (automatically or through a voucher)."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("campaign")
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    voucher = models.OneToOneField(
+        Voucher, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("voucher")
+    )
+    transaction = models.OneToOneField(
+        Transaction,
+        on_delete=models.PROTECT,
+        related_name="redemption",
+        verbose_name=_("transaction"),
+    )
+    amount = models.DecimalField(_("discount"), **AMOUNT)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("discount redemption")
+        verbose_name_plural = _("discount redemptions")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="redemption_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign} · {self.amount}"
+
+
+# --- end vouchers and discounts ----------------------------------------------------------------

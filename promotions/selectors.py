@@ -19,7 +19,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 
 from wallet.models import AMOUNT, LedgerAccount, Transaction
 
-from .models import Campaign, RewardGrant
+from .models import Campaign, RewardGrant, Voucher
 
 
 def rewards_of(user) -> QuerySet[RewardGrant]:
@@ -72,11 +72,9 @@ class CampaignResults:
     @property
     def spent_since_rate(self) -> Decimal | None:
         """Share of rewarded customers who paid with the wallet afterwards, in percent."""
-        return (
-            (Decimal(self.spent_since * 100) / self.paid).quantize(Decimal("0.1"))
-            if self.paid
-            else None
-        )
+        if not self.rewarded:
+            return None
+        return (Decimal(self.spent_since * 100) / self.rewarded).quantize(Decimal("0.1"))
 
 
 def campaign_results(campaign: Campaign) -> CampaignResults:
@@ -107,3 +105,58 @@ def campaign_results(campaign: Campaign) -> CampaignResults:
         .order_by("day")
     )
     return CampaignResults(spent_since=spent_since, days=days, **totals)
+
+
+# --- vouchers and discounts ----------------------------------------------------------------
+
+
+def vouchers_of(user) -> QuerySet[Voucher]:
+    """The customer's vouchers, the soonest to expire first; merchants in one more query."""
+    return (
+        Voucher.objects.filter(user=user)
+        .select_related("campaign")
+        .prefetch_related("merchants")
+        .order_by("expires_at", "id")
+    )
+
+
+def vouchers_usable(user, now) -> QuerySet[Voucher]:
+    return vouchers_of(user).filter(status=Voucher.Status.AVAILABLE, expires_at__gt=now)
+
+
+def discount_campaigns_overlapping(
+    *, exclude_pk, starts_at, ends_at, merchants, categories
+) -> list[Campaign]:
+    """Running-at-checkout merchant discounts whose schedule and merchants overlap these.
+
+    Two discounts overlap when their schedules intersect and some payment could meet both
+    merchant conditions: one applies everywhere, they name a common merchant or category, or
+    one names a merchant of a category the other names.
+    """
+    others = (
+        Campaign.objects.filter(
+            kind=Campaign.Kind.MERCHANT_DISCOUNT,
+            reward_type=Campaign.RewardType.CASH,
+            is_active=True,
+            starts_at__lt=ends_at,
+            ends_at__gt=starts_at,
+        )
+        .exclude(pk=exclude_pk)
+        .prefetch_related("merchants")
+        .order_by("pk")
+    )
+    mine_ids = {m.pk for m in merchants}
+    mine_categories = set(categories or []) | {m.category for m in merchants}
+    clashes = []
+    for other in others:
+        their = list(other.merchants.all())
+        their_ids = {m.pk for m in their}
+        their_categories = set(other.merchant_categories or []) | {m.category for m in their}
+        everywhere = not (mine_ids or categories) or not (their_ids or other.merchant_categories)
+        same_merchant = bool(mine_ids & their_ids)
+        by_category = bool(set(categories or []) & their_categories) or bool(
+            set(other.merchant_categories or []) & mine_categories
+        )
+        if everywhere or same_merchant or by_category:
+            clashes.append(other)
+    return clashes

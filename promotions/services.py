@@ -12,6 +12,7 @@ Lock order: campaign row, then grant row, then (through ledger.post) ledger acco
 import logging
 from datetime import timedelta
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -73,6 +74,15 @@ CAMPAIGN_EDITABLE_FIELDS = (
     "new_customers_only",
     "min_kyc_level",
     "is_active",
+    # vouchers and discounts
+    "reward_type",
+    "benefit",
+    "percent",
+    "min_spend",
+    "max_discount",
+    "merchant_categories",
+    "branch",
+    "voucher_valid_days",
 )
 
 
@@ -141,15 +151,29 @@ def _eligible(campaign: Campaign, user: User, now) -> bool:
         return False
     if campaign.new_customers_only and user.date_joined < campaign.starts_at:
         return False
+    if campaign.branch_id is not None and not _onboarded_at(user, campaign.branch_id):
+        return False
     return campaign.starts_at <= now < campaign.ends_at
+
+
+def _onboarded_at(user: User, branch_id: int) -> bool:
+    # By name: backoffice stands on promotions, so promotions never imports it.
+    customer_branch = apps.get_model("backoffice", "CustomerBranch")
+    return customer_branch.objects.filter(user=user, branch_id=branch_id).exists()
 
 
 def reward_grants_for_activation(*, wallet_id: int, user_id: int) -> list[RewardGrant]:
     """In the activation's transaction: a pending grant per active, eligible campaign."""
     user = User.objects.get(pk=user_id)
+    return _rewards_reserve(kind=Campaign.Kind.ACTIVATION_BONUS, user=user)
+
+
+def _rewards_reserve(*, kind: str, user: User, base_amount=None) -> list[RewardGrant]:
+    """A reward (grant or voucher) from every active, eligible campaign of `kind`; grants only
+    are returned. `base_amount` is what a percent reward is a percent of (a payment)."""
     now = timezone.now()
     ids = Campaign.objects.filter(
-        kind=Campaign.Kind.ACTIVATION_BONUS,
+        kind=kind,
         is_active=True,
         starts_at__lte=now,
         ends_at__gt=now,
@@ -157,13 +181,17 @@ def reward_grants_for_activation(*, wallet_id: int, user_id: int) -> list[Reward
     ).values_list("pk", flat=True)
     grants = []
     for campaign_id in sorted(ids):
-        grant = _reward_grant_reserve(campaign_id=campaign_id, user=user, now=now)
-        if grant is not None:
+        grant = _reward_grant_reserve(
+            campaign_id=campaign_id, user=user, now=now, base_amount=base_amount
+        )
+        if isinstance(grant, RewardGrant):
             grants.append(grant)
     return grants
 
 
-def _reward_grant_reserve(*, campaign_id: int, user: User, now) -> RewardGrant | None:
+def _reward_grant_reserve(*, campaign_id: int, user: User, now, base_amount=None):
+    """Under the campaign's lock: check eligibility, the per-customer cap and the budget, then
+    reserve a pending grant (or issue a voucher, for a campaign that rewards with vouchers)."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
     if not campaign.is_active or not _eligible(campaign, user, now):
         return None
@@ -171,22 +199,74 @@ def _reward_grant_reserve(*, campaign_id: int, user: User, now) -> RewardGrant |
         RewardGrant.objects.filter(campaign=campaign, user=user)
         .exclude(status=RewardGrant.Status.REFUSED)
         .count()
-    )
+    ) + campaign.vouchers.filter(user=user).count()
     if taken >= campaign.per_customer_cap:
         return None
-    if campaign.spent + campaign.reward_amount > campaign.budget:
+    if campaign.reward_type == Campaign.RewardType.VOUCHER:
+        # Imported here: vouchers builds on this module (the pool, the eligibility rules).
+        from .vouchers import voucher_issue
+
+        return voucher_issue(campaign=campaign, user=user, now=now)
+    amount = campaign.reward_amount if base_amount is None else campaign.benefit_for(base_amount)
+    if amount <= 0:
+        return None
+    if campaign.spent + amount > campaign.budget:
         logger.info("campaign %s: budget spent, no reward for user %s", campaign.pk, user.pk)
         return None
-    Campaign.objects.filter(pk=campaign.pk).update(spent=F("spent") + campaign.reward_amount)
+    Campaign.objects.filter(pk=campaign.pk).update(spent=F("spent") + amount)
     grant = RewardGrant.objects.create(
         campaign=campaign,
         user=user,
         sequence=taken + 1,
-        amount=campaign.reward_amount,
+        amount=amount,
         currency=campaign.CURRENCY,
     )
     _queue_settlement(grant)
     return grant
+
+
+# --- first-payment cashback ------------------------------------------------------------------
+
+
+def cashback_for_first_payment(*, transaction_id: int) -> list[RewardGrant]:
+    """In the payment's transaction: on a customer's first completed merchant payment, a
+    pending grant (paid through the outbox like any reward) from each cashback campaign.
+
+    Its percent is of what the customer was charged, not of a discount the bank paid itself.
+    """
+    if not Campaign.objects.filter(
+        kind=Campaign.Kind.FIRST_PAYMENT_CASHBACK, is_active=True, ends_at__gt=timezone.now()
+    ).exists():
+        return []
+    txn = Transaction.objects.select_related("initiated_by").get(pk=transaction_id)
+    if txn.kind != Transaction.Kind.PAYMENT or txn.status != Transaction.Status.COMPLETED:
+        return []
+    user = txn.initiated_by
+    if user is None:
+        return []
+    earlier = (
+        Transaction.objects.filter(
+            initiated_by=user,
+            kind=Transaction.Kind.PAYMENT,
+            status=Transaction.Status.COMPLETED,
+        )
+        .exclude(pk=txn.pk)
+        .exists()
+    )
+    if earlier:
+        return []
+    charged = -sum(
+        e.amount for e in txn.entries.filter(amount__lt=0, account__wallet__isnull=False)
+    )
+    if (
+        txn.entries.filter(account__wallet__isnull=False)
+        .exclude(currency=Campaign.CURRENCY)
+        .exists()
+    ):
+        return []
+    return _rewards_reserve(
+        kind=Campaign.Kind.FIRST_PAYMENT_CASHBACK, user=user, base_amount=charged
+    )
 
 
 def _queue_settlement(grant: RewardGrant) -> None:
@@ -270,4 +350,5 @@ def reward_grant_retry(*, grant: RewardGrant) -> RewardGrant:
 
 def connect() -> None:
     events.subscribe(events.WALLET_ACTIVATED, reward_grants_for_activation, in_transaction=True)
+    events.subscribe(events.MONEY_MOVED, cashback_for_first_payment, in_transaction=True)
     register_handler(SETTLE_GRANT, reward_grant_settle)

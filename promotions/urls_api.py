@@ -4,4 +4,5 @@ from . import api
 
 urlpatterns = [
     path("rewards/", api.RewardListApi.as_view(), name="rewards"),
+    path("vouchers/", api.VoucherListApi.as_view(), name="vouchers"),
 ]

@@ -1,5 +1,7 @@
 """The wallet's API (DESIGN.md paths). Thin: validate, call a service or selector, answer."""
 
+from decimal import Decimal
+
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import (
@@ -40,8 +42,10 @@ from .serializers import (
     HistoryEntrySerializer,
     MovementSerializer,
     PaymentInputSerializer,
+    PaymentQuoteSerializer,
     PaymentRequestInputSerializer,
     PaymentRequestSerializer,
+    PaymentSerializer,
     PayRequestInputSerializer,
     StepUpErrorSerializer,
     StepUpVerifiedSerializer,
@@ -158,11 +162,30 @@ class TransferCreateApi(APIView):
         return movement_response(result)
 
 
+def payment_response(result: services.MovementResult) -> Response:
+    """A movement's answer plus what the payment was worth, the discount and the charge."""
+    response = movement_response(result)
+    amounts = services.payment_amounts(result.transaction)
+    currency = response.data["currency"]
+    charged = response.data["amount"]
+    if not amounts["amount"]:
+        amounts = {"amount": charged, "discount": "0", "charged": charged}
+    response.data.update(
+        {name: str(quantize(Decimal(value), currency)) for name, value in amounts.items()}
+    )
+    return response
+
+
 class PaymentCreateApi(APIView):
     @extend_schema(
         request=PaymentInputSerializer,
         parameters=MONEY_HEADERS,
-        responses={201: MovementSerializer, **MONEY_ERRORS},
+        responses={201: PaymentSerializer, **MONEY_ERRORS},
+        description=(
+            "Pay a merchant. With `voucher`, that voucher's discount applies (or the payment is "
+            "refused with an error on `voucher`); without, the merchant's running discount "
+            "applies by itself. The merchant receives `amount`; the customer is `charged`."
+        ),
     )
     def post(self, request):
         data = PaymentInputSerializer(data=request.data)
@@ -174,10 +197,45 @@ class PaymentCreateApi(APIView):
             amount=values["amount"],
             currency=values["currency"],
             note=values["note"],
+            voucher=values.get("voucher"),
+            expected_discount=values.get("expected_discount"),
             idempotency_key=request.headers.get("Idempotency-Key"),
             step_up=step_up_token(request),
         )
-        return movement_response(result)
+        return payment_response(result)
+
+
+class PaymentPreviewApi(APIView):
+    @extend_schema(
+        request=PaymentInputSerializer,
+        responses={200: PaymentQuoteSerializer, **WRITE_ERRORS},
+        description=(
+            "What a payment would cost: the discount (a voucher's, or the merchant's running "
+            "discount) and the amount charged. Nothing is reserved or moved; send the returned "
+            "`discount` as `expected_discount` when paying."
+        ),
+    )
+    def post(self, request):
+        data = PaymentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        _request, quote = services.payment_preview(
+            payer_user=request.user,
+            merchant_code=values["merchant"],
+            amount=values["amount"],
+            currency=values["currency"],
+            note=values["note"],
+            voucher=values.get("voucher"),
+        )
+        return Response(
+            {
+                "amount": str(quote.amount),
+                "discount": str(quantize(quote.discount, quote.currency)),
+                "charged": str(quantize(quote.charged, quote.currency)),
+                "currency": quote.currency,
+                "discount_label": quote.label,
+            }
+        )
 
 
 def payment_request_payload(request, payment_request):

@@ -88,7 +88,18 @@ class PaymentForm(PaymentDetailsForm):
         max_length=32,
         help_text=_("The code printed under the shop's QR code."),
     )
-    field_order = ["merchant", "amount", "currency", "note"]
+    voucher = forms.CharField(
+        label=_("Voucher (optional)"),
+        required=False,
+        max_length=20,
+        widget=forms.Select,
+        help_text=_("The discount is shown before you confirm."),
+    )
+    field_order = ["merchant", "amount", "currency", "note", "voucher"]
+
+    def __init__(self, *args, voucher_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["voucher"].widget.choices = [("", _("No voucher")), *voucher_choices]
 
 
 class ConfirmForm(forms.Form):
@@ -106,6 +117,14 @@ class ConfirmForm(forms.Form):
     step_up = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
     # A step-up challenge this page had approved with a passkey.
     step_up = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
+
+
+class PayConfirmForm(ConfirmForm):
+    """A merchant payment's confirmation also carries the chosen voucher and the discount the
+    customer saw on the page, so they are never charged more than they confirmed."""
+
+    voucher = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
+    expected_discount = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
 
 
 class ReceiveForm(forms.Form):

@@ -60,6 +60,30 @@ class PaymentInputSerializer(serializers.Serializer):
         choices=list(MINOR_UNITS), default=settings.WALLET_DEFAULT_CURRENCY
     )
     note = StrictCharField(required=False, allow_blank=True, default="", max_length=1000)
+    voucher = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="One of the customer's available vouchers (GET vouchers/) to use at this payment.",
+    )
+    expected_discount = RawAmountField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "The discount the customer saw in payments/preview/ and confirmed. If less is "
+            "available when paying (the campaign's budget ran out), the payment is refused "
+            "(400, field `voucher`, code discount_unavailable) instead of charging more."
+        ),
+    )
+
+
+class PaymentQuoteSerializer(serializers.Serializer):
+    amount = serializers.CharField(help_text="What the merchant receives.")
+    discount = serializers.CharField(help_text="What a campaign or voucher pays.")
+    charged = serializers.CharField(help_text="What leaves the customer's wallet.")
+    currency = serializers.CharField()
+    discount_label = serializers.CharField(help_text="The voucher or campaign giving it.")
 
 
 class MovementSerializer(serializers.Serializer):
@@ -71,6 +95,12 @@ class MovementSerializer(serializers.Serializer):
     to = serializers.CharField()
     note = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+
+class PaymentSerializer(MovementSerializer):
+    amount = serializers.CharField(help_text="The payment's full amount: what the merchant got.")
+    discount = serializers.CharField(help_text="What a campaign or voucher paid of it.")
+    charged = serializers.CharField(help_text="What left the customer's wallet.")
 
 
 class HistoryEntrySerializer(serializers.Serializer):

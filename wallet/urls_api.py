@@ -7,6 +7,7 @@ urlpatterns = [
     path("wallets/activate/", api.WalletActivateApi.as_view(), name="wallet-activate"),
     path("transfers/", api.TransferCreateApi.as_view(), name="transfers"),
     path("payments/", api.PaymentCreateApi.as_view(), name="payments"),
+    path("payments/preview/", api.PaymentPreviewApi.as_view(), name="payments-preview"),
     path("payment-requests/", api.PaymentRequestListCreateApi.as_view(), name="payment-requests"),
     path(
         "payment-requests/<str:token>/",

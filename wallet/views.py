@@ -32,6 +32,7 @@ from .forms import (
     ExchangeConfirmForm,
     ExchangeForm,
     HistoryFilterForm,
+    PayConfirmForm,
     PaymentForm,
     PayRequestForm,
     ReceiveForm,
@@ -200,74 +201,99 @@ def pay(request, merchant_code: str | None = None):
     """Pay a shop: typed code, or the page a shop's QR code opens with the code filled in."""
     merchant = _merchant_or_404(merchant_code) if merchant_code else None
     initial = {"merchant": merchant.code} if merchant else (request.GET or None)
-    form = PaymentForm(request.POST or None, initial=initial)
+    form = PaymentForm(
+        request.POST or None,
+        initial=initial,
+        voucher_choices=services.voucher_choices(request.user),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            prepared = services.payment_prepare(
+            prepared, quote = services.payment_preview(
                 payer_user=request.user,
                 merchant_code=data["merchant"],
                 amount=data["amount"],
                 currency=data["currency"],
                 note=data["note"],
+                voucher=data["voucher"],
             )
         except ApplicationError as error:
             form_errors_from(form, error)
         else:
-            confirm = ConfirmForm(
+            confirm = PayConfirmForm(
                 initial={
                     "to": prepared.merchant.code,
                     "amount": str(prepared.amount),
                     "currency": prepared.currency,
                     "note": prepared.note,
+                    "voucher": prepared.voucher or "",
+                    "expected_discount": str(quote.discount),
                     "idempotency_key": uuid.uuid4().hex,
                 }
             )
             return render(
-                request, "wallet/pay_confirm.html", {"prepared": prepared, "form": confirm}
+                request,
+                "wallet/pay_confirm.html",
+                _pay_confirm_context(request, prepared, quote, confirm),
             )
     return render(request, "wallet/pay.html", {"form": form, "merchant": merchant})
+
+
+def _pay_confirm_context(request, prepared, quote, confirm) -> dict:
+    return {
+        "prepared": prepared,
+        "quote": quote,
+        "form": confirm,
+        "voucher_choices": services.voucher_choices(request.user),
+    }
 
 
 @login_required
 @require_POST
 def pay_confirm(request):
-    confirm = ConfirmForm(request.POST)
+    confirm = PayConfirmForm(request.POST)
     if not confirm.is_valid():
         messages.error(
             request, _("The confirmation was incomplete. Please start the payment again.")
         )
         return redirect("wallet:pay")
     data = confirm.cleaned_data
+    details = {
+        "payer_user": request.user,
+        "merchant_code": data["to"],
+        "amount": data["amount"],
+        "currency": data["currency"],
+        "note": data["note"],
+        "voucher": data["voucher"],
+    }
     try:
         result = with_step_up(
             request,
             data["otp"],
             data["step_up"],
             lambda token: services.payment_create(
-                payer_user=request.user,
-                merchant_code=data["to"],
-                amount=data["amount"],
-                currency=data["currency"],
-                note=data["note"],
+                **details,
+                expected_discount=data["expected_discount"],
                 idempotency_key=data["idempotency_key"],
                 step_up=token,
             ),
         )
     except ApplicationError as error:
         if needs_code(error):
-            prepared = services.payment_prepare(
-                payer_user=request.user,
-                merchant_code=data["to"],
-                amount=data["amount"],
-                currency=data["currency"],
-                note=data["note"],
-            )
+            prepared, quote = services.payment_preview(**details)
             return confirm_again_with_code(
-                request, "wallet/pay_confirm.html", confirm, error, {"prepared": prepared}
+                request,
+                "wallet/pay_confirm.html",
+                confirm,
+                error,
+                _pay_confirm_context(request, prepared, quote, confirm),
             )
         form = PaymentForm(
-            data={"merchant": data["to"], **{k: data[k] for k in ("amount", "currency", "note")}}
+            data={
+                "merchant": data["to"],
+                **{k: data[k] for k in ("amount", "currency", "note", "voucher")},
+            },
+            voucher_choices=services.voucher_choices(request.user),
         )
         form.is_valid()
         form_errors_from(form, error)

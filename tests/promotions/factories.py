@@ -26,3 +26,43 @@ def funded_campaign(funding="10000.00", **kwargs) -> Campaign:
     campaign = CampaignFactory(**kwargs)
     services.campaign_fund(campaign=campaign, amount=Decimal(funding), funded_by=None)
     return campaign
+
+
+# --- vouchers and discounts ----------------------------------------------------------------
+
+
+def discount_campaign(funding="1000.00", merchants=(), **kwargs) -> Campaign:
+    """A funded 满100减10 at the given merchants, applied at checkout."""
+    defaults = {
+        "name": "满100减10",
+        "kind": Campaign.Kind.MERCHANT_DISCOUNT,
+        "reward_amount": Decimal("10.00"),
+        "min_spend": Decimal("100.00"),
+        "budget": Decimal("1000.00"),
+        "per_customer_cap": 100,
+    }
+    campaign = funded_campaign(funding=funding, **{**defaults, **kwargs})
+    if merchants:
+        campaign.merchants.set(merchants)
+    return campaign
+
+
+def voucher_for(user, campaign=None, **terms):
+    """A voucher worth 20 CNY off 50 or more (its campaign funded with 1,000)."""
+    from promotions.vouchers import voucher_issue
+
+    campaign = campaign or funded_campaign(
+        funding="1000.00",
+        name="代金券",
+        kind=Campaign.Kind.MERCHANT_DISCOUNT,
+        reward_type=Campaign.RewardType.VOUCHER,
+        reward_amount=Decimal("20.00"),
+        min_spend=Decimal("50.00"),
+        budget=Decimal("1000.00"),
+    )
+    voucher = voucher_issue(campaign=campaign, user=user)
+    if terms:
+        for name, value in terms.items():
+            setattr(voucher, name, value)
+        voucher.save()
+    return voucher

@@ -135,6 +135,11 @@ def _campaign_form(campaign, **changes):
         "per_customer_cap": "1",
         "min_kyc_level": "0",
         "is_active": "on",
+        # vouchers and discounts: the defaults of a cash reward of a fixed amount
+        "reward_type": "cash",
+        "benefit": "fixed",
+        "min_spend": "0",
+        "voucher_valid_days": "30",
     }
     data.update(changes)
     return data

@@ -20,7 +20,19 @@ from .funding import (
 )
 from .fx import customer_rate, exchange_create, fx_quote_create
 from .limits import limits_check, step_up_required, step_up_verify, step_up_verify_by_passkey
-from .payments import merchant_accounts_ensure, merchant_resolve, payment_create, payment_prepare
+from .payments import (
+    Discount,
+    PaymentQuote,
+    merchant_accounts_ensure,
+    merchant_resolve,
+    payment_amounts,
+    payment_create,
+    payment_prepare,
+    payment_preview,
+    register_discount_provider,
+    register_voucher_lister,
+    voucher_choices,
+)
 from .requests import (
     payment_request_cancel,
     payment_request_create,
@@ -58,6 +70,13 @@ __all__ = [
     "merchant_resolve",
     "payment_create",
     "payment_prepare",
+    "payment_preview",
+    "payment_amounts",
+    "PaymentQuote",
+    "Discount",
+    "register_discount_provider",
+    "register_voucher_lister",
+    "voucher_choices",
     "payment_request_cancel",
     "payment_request_create",
     "payment_request_get",

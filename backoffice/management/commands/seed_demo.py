@@ -20,6 +20,7 @@ from backoffice.seed import (
     demo_wallet_ensure,
 )
 from backoffice.services import customer_branch_assign, role_groups_ensure, staff_member_upsert
+from promotions.seed import demo_discounts_ensure
 
 DEMO_CUSTOMERS = [
     ("zhang.san@demo.example", "张三", "+8613800138001"),
@@ -157,6 +158,9 @@ class Command(BaseCommand):
         # Last, so the demo and load-test customers keep their round opening balance; everyone
         # who signs up and activates from now on gets the bonus.
         demo_campaigns_ensure()
+        demo_discounts_ensure(
+            customers=list(User.objects.filter(email__in=[c[0] for c in DEMO_CUSTOMERS]))
+        )
 
         if not quiet:
             self._print_logins(staff_secrets, merchants, customers, password)
