@@ -27,5 +27,13 @@ ROLE_PERMISSIONS = {
         "promotions.change_campaign",
         "promotions.view_campaign",
         "promotions.view_rewardgrant",
+        # referrals and points (issue 5)
+        "promotions.add_pointsmultiplier",
+        "promotions.change_pointsmultiplier",
+        "promotions.delete_pointsmultiplier",
+        "promotions.view_pointsmultiplier",
+        "promotions.view_referral",
+        "promotions.view_pointsaccount",
+        "promotions.view_pointsentry",
     ),
 }

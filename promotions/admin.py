@@ -11,7 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from config.api_errors import ApplicationError
 
 from . import selectors, services
-from .models import Campaign, RewardGrant
+from .models import (
+    Campaign,
+    PointsAccount,
+    PointsEntry,
+    PointsMultiplier,
+    Referral,
+    RewardGrant,
+)
 
 
 class CampaignFundForm(forms.Form):
@@ -37,9 +44,51 @@ class CampaignForm(forms.ModelForm):
         return budget
 
 
+# --- referrals and points (issue 5): multipliers inline, the kinds' settings in fieldsets ---
+
+
+class PointsMultiplierInline(admin.TabularInline):
+    model = PointsMultiplier
+    extra = 0
+    verbose_name = _("category multiplier (points programmes only)")
+    verbose_name_plural = _("category multipliers (points programmes only)")
+
+
+CAMPAIGN_FIELDSETS = (
+    (None, {"fields": ("name", "kind", "is_active", "starts_at", "ends_at")}),
+    (
+        _("Reward and budget"),
+        {
+            "fields": ("reward_amount", "budget", "spent", "pool"),
+            "description": _(
+                "Reward: the activation bonus; for a referral campaign, the referred customer's "
+                "reward; for a points programme, the cash paid for one unit of points."
+            ),
+        },
+    ),
+    (
+        _("Who may be rewarded"),
+        {"fields": ("per_customer_cap", "new_customers_only", "min_kyc_level")},
+    ),
+    (
+        _("Referral campaign"),
+        {"fields": ("referrer_reward", "referral_min_payment", "referrals_per_referrer")},
+    ),
+    (
+        _("Points programme"),
+        {"fields": ("points_per_cny", "points_per_unit", "points_valid_days")},
+    ),
+    (_("Record"), {"fields": ("created_at", "updated_at")}),
+)
+
+# --- end referrals and points ---
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     form = CampaignForm
+    fieldsets = CAMPAIGN_FIELDSETS
+    inlines = (PointsMultiplierInline,)
     list_display = (
         "name",
         "kind",
@@ -164,3 +213,50 @@ class RewardGrantAdmin(admin.ModelAdmin):
             _("%(count)d rewards queued again.") % {"count": retried},
             messages.SUCCESS if retried else messages.WARNING,
         )
+
+
+# --- referrals and points (issue 5): what campaign admins look at; nothing is edited here ---
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "referrer", "referee", "campaign", "status", "reason", "created_at")
+    list_filter = ("status", "campaign")
+    list_select_related = ("referrer", "referee", "campaign")
+    search_fields = ("referrer__email", "referee__email", "code")
+    exclude = ("identity_key",)
+
+
+@admin.register(PointsAccount)
+class PointsAccountAdmin(ReadOnlyAdmin):
+    list_display = ("user", "balance", "updated_at")
+    list_select_related = ("user",)
+    search_fields = ("user__email",)
+
+
+@admin.register(PointsEntry)
+class PointsEntryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "pk",
+        "account",
+        "kind",
+        "points",
+        "balance_after",
+        "remaining",
+        "expires_at",
+        "created_at",
+    )
+    list_filter = ("kind", "campaign")
+    list_select_related = ("account__user",)
+    search_fields = ("account__user__email",)

@@ -7,6 +7,6 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("Promotions")
 
     def ready(self):
-        from . import services
+        from . import receivers, services  # noqa: F401  receivers connect on import
 
         services.connect()

@@ -2,12 +2,21 @@
 
 from decimal import Decimal
 
-from django.db.models import CharField, Count, DecimalField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    DecimalField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Cast, Coalesce, Concat
 
 from wallet.models import AMOUNT, LedgerAccount
 
-from .models import Campaign, RewardGrant
+from .models import Campaign, PointsAccount, PointsEntry, Referral, RewardGrant
 
 
 def rewards_of(user) -> QuerySet[RewardGrant]:
@@ -40,3 +49,33 @@ def campaign_pool_balance(campaign: Campaign) -> Decimal:
         code=campaign.pool_code, currency=campaign.CURRENCY
     ).first()
     return account.balance if account else Decimal("0")
+
+
+# --- referrals and points (issue 5) ------------------------------------------------------------
+
+
+def referral_counts(user) -> dict[str, int]:
+    """How many customers `user` referred, by state, in one query."""
+    return Referral.objects.filter(referrer=user).aggregate(
+        referred=Count("pk"),
+        rewarded=Count("pk", filter=Q(status=Referral.Status.REWARDED)),
+        pending=Count("pk", filter=Q(status=Referral.Status.PENDING)),
+        refused=Count("pk", filter=Q(status=Referral.Status.REFUSED)),
+    )
+
+
+def referral_of_referee(user):
+    return Referral.objects.filter(referee=user).first()
+
+
+POINTS_HISTORY_SIZE = 20
+
+
+def points_balance(user) -> int:
+    return PointsAccount.objects.filter(user=user).values_list("balance", flat=True).first() or 0
+
+
+def points_history(user, *, limit: int = POINTS_HISTORY_SIZE) -> list:
+    return list(
+        PointsEntry.objects.filter(account__user=user).order_by("-created_at", "-id")[:limit]
+    )

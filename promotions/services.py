@@ -72,6 +72,13 @@ CAMPAIGN_EDITABLE_FIELDS = (
     "new_customers_only",
     "min_kyc_level",
     "is_active",
+    # --- referrals and points (issue 5) ---
+    "referrer_reward",
+    "referral_min_payment",
+    "referrals_per_referrer",
+    "points_per_cny",
+    "points_per_unit",
+    "points_valid_days",
 )
 
 
@@ -134,16 +141,35 @@ def _reward_grant_reserve(*, campaign_id: int, user: User, now) -> RewardGrant |
     )
     if taken >= campaign.per_customer_cap:
         return None
-    if campaign.spent + campaign.reward_amount > campaign.budget:
+    return reward_grant_reserve_locked(
+        campaign=campaign, user=user, amount=campaign.reward_amount, sequence=taken + 1
+    )
+
+
+def reward_grant_reserve_locked(
+    *,
+    campaign: Campaign,
+    user: User,
+    amount,
+    sequence: int,
+    role: str = "",
+    referral=None,
+) -> RewardGrant | None:
+    """With the campaign row locked by the caller: reserve `amount` in the budget and write a
+    pending grant and its outbox row. None when the budget cannot take it."""
+    if campaign.spent + amount > campaign.budget:
         logger.info("campaign %s: budget spent, no reward for user %s", campaign.pk, user.pk)
         return None
-    Campaign.objects.filter(pk=campaign.pk).update(spent=F("spent") + campaign.reward_amount)
+    Campaign.objects.filter(pk=campaign.pk).update(spent=F("spent") + amount)
+    campaign.spent += amount  # the caller's locked copy stays true for a second reservation
     grant = RewardGrant.objects.create(
         campaign=campaign,
         user=user,
-        sequence=taken + 1,
-        amount=campaign.reward_amount,
+        sequence=sequence,
+        amount=amount,
         currency=campaign.CURRENCY,
+        role=role,
+        referral=referral,
     )
     _queue_settlement(grant)
     return grant
@@ -231,3 +257,7 @@ def reward_grant_retry(*, grant: RewardGrant) -> RewardGrant:
 def connect() -> None:
     events.subscribe(events.WALLET_ACTIVATED, reward_grants_for_activation, in_transaction=True)
     register_handler(SETTLE_GRANT, reward_grant_settle)
+    # --- referrals and points (issue 5) ---
+    from . import payment_rewards
+
+    payment_rewards.connect()

@@ -4,4 +4,7 @@ from . import api
 
 urlpatterns = [
     path("rewards/", api.RewardListApi.as_view(), name="rewards"),
+    # --- referrals and points (issue 5) ---
+    path("rewards/points/redeem/", api.PointsRedeemApi.as_view(), name="points-redeem"),
+    path("referrals/", api.ReferralApi.as_view(), name="referrals"),
 ]
