@@ -32,6 +32,32 @@ class CampaignForm(forms.ModelForm):
         model = Campaign
         fields = services.CAMPAIGN_EDITABLE_FIELDS
 
+    # --- referrals and points (issue 5): a kind's own settings are optional for other kinds ---
+    KIND_FIELDS = (
+        "referral_min_payment",
+        "referrals_per_referrer",
+        "points_per_cny",
+        "points_per_unit",
+        "points_valid_days",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.KIND_FIELDS:
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.KIND_FIELDS:
+            if cleaned.get(name) in (None, ""):
+                cleaned[name] = Campaign._meta.get_field(name).default
+        if cleaned.get("kind") == Campaign.Kind.POINTS and not cleaned.get("points_per_unit"):
+            self.add_error("points_per_unit", _("A redemption unit needs at least one point."))
+        return cleaned
+
+    # --- end referrals and points ---
+
     def clean_budget(self):
         budget = self.cleaned_data["budget"]
         if self.instance.pk and budget is not None:

@@ -144,15 +144,17 @@ class PointsRedeemApi(APIView):
         entry = result.entry
         cash = next(e.amount for e in entry.transaction.entries.all() if e.amount > 0)
         response = Response(
-            {
-                "id": entry.pk,
-                "points": -entry.points,
-                "balance": entry.balance_after,
-                "amount": cash,
-                "currency": entry.campaign.CURRENCY,
-                "transaction": entry.transaction_id,
-                "status": entry.transaction.status,
-            },
+            PointsRedemptionSerializer(
+                {
+                    "id": entry.pk,
+                    "points": -entry.points,
+                    "balance": entry.balance_after,
+                    "amount": cash,
+                    "currency": entry.campaign.CURRENCY,
+                    "transaction": entry.transaction_id,
+                    "status": entry.transaction.status,
+                }
+            ).data,
             status=status.HTTP_201_CREATED,
         )
         if result.replayed:
@@ -234,14 +236,12 @@ class ReferralApi(APIView):
         data = ReferralEnterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         referral = referrals.referral_enter(user=request.user, code=data.validated_data["code"])
-        return Response(
-            {
-                "referrer": display_name_masked(referral.referrer),
-                "status": referral.status,
-                "created_at": referral.created_at,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        payload = {
+            "referrer": display_name_masked(referral.referrer),
+            "status": referral.status,
+            "created_at": referral.created_at,
+        }
+        return Response(ReferralSerializer(payload).data, status=status.HTTP_201_CREATED)
 
 
 class RewardListApi(ListAPIView):

@@ -109,6 +109,12 @@ class Campaign(models.Model):
                 name="campaign_ends_after_start",
                 violation_error_message=_("The campaign must end after it starts."),
             ),
+            # --- referrals and points (issue 5) ---
+            models.CheckConstraint(
+                condition=Q(points_per_unit__gt=0),
+                name="campaign_points_unit_positive",
+                violation_error_message=_("A redemption unit needs at least one point."),
+            ),
         ]
 
     def __str__(self):

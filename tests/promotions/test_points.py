@@ -193,3 +193,88 @@ def test_redemption_spends_the_oldest_points_first_so_expiry_takes_only_what_is_
 def test_the_expiry_task_is_scheduled_in_beat(settings):
     schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "promotions.expire_points" in schedule
+
+
+# --- API and page -------------------------------------------------------------------------
+
+
+def test_redeem_api_replays_the_same_key_and_rewards_api_shows_points(client):
+    campaign = funded_points_programme()
+    wallet = WalletFactory()
+    earn(wallet.user, 250, campaign=campaign)
+    client.force_login(wallet.user)
+
+    def redeem(amount, key):
+        return client.post(
+            "/api/v1/rewards/points/redeem/",
+            {"points": amount},
+            content_type="application/json",
+            headers={"Idempotency-Key": key},
+        )
+
+    first = redeem(200, "api-1")
+    assert first.status_code == 201, first.json()
+    body = first.json()
+    assert (body["points"], body["balance"], body["amount"], body["status"]) == (
+        200,
+        50,
+        "2.00",
+        "completed",
+    )
+    again = redeem(200, "api-1")
+    assert again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["transaction"] == body["transaction"]
+    assert redeem(100, "api-1").status_code == 409
+    assert balance(wallet) == Decimal("2.00")
+
+    with translation.override("en"):
+        missing = client.post(
+            "/api/v1/rewards/points/redeem/", {"points": 100}, content_type="application/json"
+        )
+    assert missing.status_code == 400
+    assert "idempotency_key" in missing.json()["errors"]
+
+    rewards = client.get("/api/v1/rewards/").json()
+    assert rewards["points"]["balance"] == 50
+    assert [e["kind"] for e in rewards["points"]["history"]] == ["redeemed", "earned"]
+    assert rewards["points"]["programme"]["points_per_unit"] == 100
+    call_command("ledger_audit")
+
+
+def test_rewards_page_shows_points_and_redeems_with_the_form(client):
+    campaign = funded_points_programme()
+    wallet = WalletFactory()
+    earn(wallet.user, 300, campaign=campaign)
+    client.force_login(wallet.user)
+    page = client.get("/rewards/")
+    assert page.status_code == 200
+    assert page.context["points_balance"] == 300
+    key = page.context["redeem_form"]["idempotency_key"].value()
+
+    for _ in range(2):  # a double submit of the same form redeems once
+        response = client.post("/rewards/points/redeem/", {"points": "100", "idempotency_key": key})
+        assert response.status_code == 302
+    assert selectors.points_balance(wallet.user) == 200
+    assert balance(wallet) == Decimal("1.00")
+
+    refused = client.post("/rewards/points/redeem/", {"points": "150", "idempotency_key": "x2"})
+    assert refused.status_code == 400
+    assert refused.context["redeem_form"].errors["points"]
+
+
+def test_rewards_pages_cost_the_same_queries_with_more_points_history(client):
+    campaign = funded_points_programme()
+    wallet = WalletFactory()
+    client.force_login(wallet.user)
+    counts = {}
+    for n in (2, 25):
+        while PointsEntry.objects.filter(account__user=wallet.user).count() < n:
+            earn(wallet.user, 10, campaign=campaign)
+        for path in ("/rewards/", "/api/v1/rewards/", "/api/v1/referrals/"):
+            client.get(path)
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(path).status_code == 200
+            counts[(n, path)] = len(captured)
+    for path in ("/rewards/", "/api/v1/rewards/", "/api/v1/referrals/"):
+        assert counts[(2, path)] == counts[(25, path)], path

@@ -157,6 +157,9 @@ def _campaign_form(campaign, **changes):
         "per_customer_cap": "1",
         "min_kyc_level": "0",
         "is_active": "on",
+        # The category multipliers inline (points programmes), left empty.
+        "multipliers-TOTAL_FORMS": "0",
+        "multipliers-INITIAL_FORMS": "0",
     }
     data.update(changes)
     return data
