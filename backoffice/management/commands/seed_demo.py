@@ -13,10 +13,12 @@ from backoffice.seed import (
     demo_funding_sources_ensure,
     demo_fx_rates_ensure,
     demo_merchants_ensure,
+    demo_referrals_and_points_ensure,
     demo_staff_totp_ensure,
     demo_wallet_ensure,
 )
 from backoffice.services import customer_branch_assign, role_groups_ensure, staff_member_upsert
+from promotions.models import ReferralCode
 
 DEMO_CUSTOMERS = [
     ("zhang.san@demo.example", "张三", "+8613800138001"),
@@ -117,6 +119,7 @@ class Command(BaseCommand):
         # Last, so the demo and load-test customers keep their round opening balance; everyone
         # who signs up and activates from now on gets the bonus.
         demo_campaigns_ensure()
+        demo_referrals_and_points_ensure()
 
         if not quiet:
             self._print_logins(staff_secrets, merchants, customers, password)
@@ -141,6 +144,13 @@ class Command(BaseCommand):
         out.write("  Merchants (pay by code at /wallet/pay/, or open /wallet/pay/m/CODE/qr.svg):")
         for merchant in merchants:
             out.write(f"    {merchant.code:<12} {merchant.name}")
+        referral = ReferralCode.objects.filter(user__email="zhang.san@demo.example").first()
+        if referral:
+            out.write(
+                f"  Referral: sign up through /r/{referral.code}/ (张三's link), record an ID,"
+                " activate and pay a shop 10.00 or more: 张三 gets 20.00, the friend 10.00."
+                " 张三 also has points to redeem at /rewards/."
+            )
         if customers:
             out.write(
                 f"  Load-test customers: customer1..customer{customers}@demo.example, password {password}"
