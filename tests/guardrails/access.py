@@ -101,6 +101,7 @@ EXCLUDED = {
     "account_confirm_email": "allauth: the key in the URL is the credential itself (sent to the mailbox); there is no owner session to compare",
     "account_reset_password_from_key": "allauth: uid and key in the URL are the emailed credential, checked by allauth; no owner session to compare",
     "legal": "the public terms and privacy notice: the parameter names a document, not anyone's object",
+    "referral_link": "a referral link is public by design (shared with friends): it only keeps the code in the visitor's session and redirects to sign-up, showing nothing of the referrer",
 }
 
 
