@@ -30,5 +30,13 @@ ROLE_PERMISSIONS = {
         # vouchers and discounts (read-only in the admin: each row is money given)
         "promotions.view_voucher",
         "promotions.view_redemption",
+        # referrals and points (issue 5)
+        "promotions.add_pointsmultiplier",
+        "promotions.change_pointsmultiplier",
+        "promotions.delete_pointsmultiplier",
+        "promotions.view_pointsmultiplier",
+        "promotions.view_referral",
+        "promotions.view_pointsaccount",
+        "promotions.view_pointsentry",
     ),
 }

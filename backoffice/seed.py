@@ -10,8 +10,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.bank.sandbox import sandbox_card_number, sandbox_link_verified
 from accounts.models import Bank, LinkedAccount, User
 from accounts.services import totp_secret_base32
+from promotions import referrals as referral_services
 from promotions import services as promotion_services
-from promotions.models import Campaign
+from promotions.models import Campaign, PointsAccount, PointsEntry, PointsMultiplier
 from wallet import services as wallet_services
 from wallet.models import Biller, FxRate, Merchant, Transaction, Wallet
 
@@ -259,4 +260,77 @@ def demo_onboardings_ensure(*, onboarded: list[tuple[User, User]], draft_teller:
             phone=DEMO_DRAFT_PHONE,
             phone_verified_at=now,
             full_name="钱七",
+        )
+
+
+# --- referrals and points (issue 5) ---------------------------------------------------------
+
+DEMO_REFERRAL_CAMPAIGN_NAME = "邀请有礼 · 好友首笔消费双方得奖励"
+DEMO_POINTS_PROGRAMME_NAME = "消费积分 · 每消费 1 元得 1 分"
+DEMO_PROMOTION_FUNDING = Decimal("10000.00")
+DEMO_POINTS_CUSTOMER = "zhang.san@demo.example"
+DEMO_POINTS = 1280
+
+
+def _demo_campaign_funded(name: str, kind: str, **settings) -> Campaign:
+    now = timezone.now()
+    campaign, _created = Campaign.objects.get_or_create(
+        name=name,
+        kind=kind,
+        defaults={
+            "budget": DEMO_PROMOTION_FUNDING,
+            "starts_at": now,
+            "ends_at": now + timedelta(days=365),
+            **settings,
+        },
+    )
+    if not Transaction.objects.filter(metadata__campaign_funding=campaign.pk).exists():
+        promotion_services.campaign_fund(
+            campaign=campaign, amount=DEMO_PROMOTION_FUNDING, funded_by=None
+        )
+    return campaign
+
+
+def demo_referrals_and_points_ensure() -> None:
+    """A referral campaign (20.00 to the referrer, 10.00 to the friend after a first shop
+    payment of 10.00 or more) and a points programme (1 point per CNY, food ×2, 100 points =
+    1.00 CNY, valid a year), both funded once; 张三 has a referral code and some points."""
+    _demo_campaign_funded(
+        DEMO_REFERRAL_CAMPAIGN_NAME,
+        Campaign.Kind.REFERRAL,
+        reward_amount=Decimal("10.00"),
+        referrer_reward=Decimal("20.00"),
+        referral_min_payment=Decimal("10.00"),
+        referrals_per_referrer=10,
+    )
+    programme = _demo_campaign_funded(
+        DEMO_POINTS_PROGRAMME_NAME,
+        Campaign.Kind.POINTS,
+        reward_amount=Decimal("1.00"),
+        points_per_cny=1,
+        points_per_unit=100,
+        points_valid_days=365,
+    )
+    PointsMultiplier.objects.get_or_create(
+        campaign=programme, category=Merchant.Category.FOOD, defaults={"multiplier": Decimal("2")}
+    )
+    customer = User.objects.filter(email=DEMO_POINTS_CUSTOMER).first()
+    if customer is None:
+        return
+    referral_services.referral_code_ensure(user=customer)
+    # Demo data, like the merchants above: points as if earned earlier, without a payment that
+    # would change the customer's round opening balance.
+    account, created = PointsAccount.objects.get_or_create(
+        user=customer, defaults={"balance": DEMO_POINTS}
+    )
+    if created:
+        PointsEntry.objects.create(
+            account=account,
+            campaign=programme,
+            kind=PointsEntry.Kind.EARNED,
+            points=DEMO_POINTS,
+            balance_after=DEMO_POINTS,
+            remaining=DEMO_POINTS,
+            expires_at=timezone.now() + timedelta(days=programme.points_valid_days),
+            description="Demo",
         )

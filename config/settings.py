@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -398,7 +399,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "promotions.expire_vouchers",
         "schedule": 3600.0,
     },
+    # Points past their programme's validity expire once a day, at 03:30 Beijing time.
+    "expire-points": {
+        "task": "promotions.expire_points",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
+# A customer who signed up without a referral link may enter a friend's code this many days.
+PROMOTIONS_REFERRAL_ENTRY_DAYS = env.int("PROMOTIONS_REFERRAL_ENTRY_DAYS", default=7)
 
 # Versions of the legal texts a customer accepts at sign-up (recorded with each acceptance).
 TERMS_VERSION = env.str("TERMS_VERSION", default="2026-11")

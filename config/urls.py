@@ -8,6 +8,7 @@ from accounts import api as accounts_api
 from accounts import linked_accounts_api
 from accounts import views as accounts_views
 from notifications import api as notifications_api
+from promotions import views as promotions_views
 from wallet import views as wallet_views
 
 from . import views
@@ -63,6 +64,7 @@ urlpatterns = [
     path("wallet/", include("wallet.urls")),
     path("notifications/", include("notifications.urls")),
     path("rewards/", include("promotions.urls")),
+    path("r/<str:code>/", promotions_views.referral_link, name="referral_link"),
     path("legal/<slug:document>/", accounts_views.legal, name="legal"),
     path("verify/receipt/", wallet_views.verify_receipt, name="verify_receipt"),
     path("preferences/text-size/", views.text_size, name="text_size"),

@@ -15,7 +15,16 @@ from wallet.models import Merchant
 from wallet.templatetags.money import money
 
 from . import selectors, services, vouchers
-from .models import Campaign, Redemption, RewardGrant, Voucher
+from .models import (
+    Campaign,
+    PointsAccount,
+    PointsEntry,
+    PointsMultiplier,
+    Redemption,
+    Referral,
+    RewardGrant,
+    Voucher,
+)
 
 
 class CampaignFundForm(forms.Form):
@@ -53,6 +62,7 @@ class CampaignForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self._clean_kind_defaults(cleaned)
         self._clean_benefit(cleaned)
         self._clean_overlap(cleaned)
         return cleaned
@@ -101,6 +111,30 @@ class CampaignForm(forms.ModelForm):
                 % {"names": ", ".join(c.name for c in clashes)},
             )
 
+    # --- referrals and points (issue 5): a kind's own settings are optional for other kinds ---
+    KIND_FIELDS = (
+        "referral_min_payment",
+        "referrals_per_referrer",
+        "points_per_cny",
+        "points_per_unit",
+        "points_valid_days",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.KIND_FIELDS:
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def _clean_kind_defaults(self, cleaned):
+        for name in self.KIND_FIELDS:
+            if cleaned.get(name) in (None, ""):
+                cleaned[name] = Campaign._meta.get_field(name).default
+        if cleaned.get("kind") == Campaign.Kind.POINTS and not cleaned.get("points_per_unit"):
+            self.add_error("points_per_unit", _("A redemption unit needs at least one point."))
+
+    # --- end referrals and points ---
+
     def clean_budget(self):
         budget = self.cleaned_data["budget"]
         if self.instance.pk and budget is not None:
@@ -111,6 +145,19 @@ class CampaignForm(forms.ModelForm):
                     % {"spent": spent}
                 )
         return budget
+
+
+# --- referrals and points (issue 5): multipliers inline, the kinds' settings in fieldsets ---
+
+
+class PointsMultiplierInline(admin.TabularInline):
+    model = PointsMultiplier
+    extra = 0
+    verbose_name = _("category multiplier (points programmes only)")
+    verbose_name_plural = _("category multipliers (points programmes only)")
+
+
+# --- end referrals and points ---
 
 
 @admin.register(Campaign)
@@ -149,6 +196,29 @@ class CampaignAdmin(admin.ModelAdmin):
         {"fields": ("min_kyc_level", "new_customers_only", "branch", "per_customer_cap")},
     )
     WHERE = (_("Where"), {"fields": ("merchants", "merchant_categories", "min_spend")})
+    RECORD = (_("Record"), {"fields": ("created_at", "updated_at")})
+    REFERRAL = (
+        _("Referral campaign"),
+        {
+            "fields": (
+                "reward_amount",
+                "referrer_reward",
+                "referral_min_payment",
+                "referrals_per_referrer",
+            ),
+            "description": _(
+                "Reward: what the referred customer gets; the referrer gets the referrer reward, "
+                "both once the friend's first shop payment reaches the minimum."
+            ),
+        },
+    )
+    POINTS = (
+        _("Points programme"),
+        {
+            "fields": ("points_per_cny", "points_per_unit", "reward_amount", "points_valid_days"),
+            "description": _("Reward: the cash (CNY) paid for one unit of points."),
+        },
+    )
     FIELDSETS_BY_KIND = {
         Campaign.Kind.ACTIVATION_BONUS: (
             BASICS,
@@ -198,7 +268,15 @@ class CampaignAdmin(admin.ModelAdmin):
             WHO,
             MONEY,
         ),
+        Campaign.Kind.REFERRAL: (BASICS, REFERRAL, WHO, MONEY, RECORD),
+        Campaign.Kind.POINTS: (BASICS, POINTS, WHO, MONEY, RECORD),
     }
+
+    def get_inlines(self, request, obj):
+        """Category multipliers belong to points programmes (and to a campaign being created)."""
+        if obj is None or obj.kind == Campaign.Kind.POINTS:
+            return (PointsMultiplierInline,)
+        return ()
 
     def get_fieldsets(self, request, obj=None):
         if obj is None or obj.kind not in self.FIELDSETS_BY_KIND:
@@ -217,7 +295,15 @@ class CampaignAdmin(admin.ModelAdmin):
                     },
                 ),
             )
-            return (self.BASICS, *everything, self.WHERE, self.WHO, self.MONEY)
+            referral = (
+                self.REFERRAL[0],
+                {"fields": ("referrer_reward", "referral_min_payment", "referrals_per_referrer")},
+            )
+            points = (
+                self.POINTS[0],
+                {"fields": ("points_per_cny", "points_per_unit", "points_valid_days")},
+            )
+            return (self.BASICS, *everything, self.WHERE, referral, points, self.WHO, self.MONEY)
         return self.FIELDSETS_BY_KIND[obj.kind]
 
     # --- end vouchers and discounts ---
@@ -512,7 +598,7 @@ class RewardGrantAdmin(admin.ModelAdmin):
         )
 
 
-# --- vouchers and discounts: read-only, since each row is money given -----------------------
+# --- read-only: vouchers, redemptions, referrals and points are money given -----------------
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -544,3 +630,36 @@ class RedemptionAdmin(ReadOnlyAdmin):
     list_select_related = ("campaign", "user", "voucher__campaign", "transaction")
     search_fields = ("user__email",)
     readonly_fields = [f.name for f in Redemption._meta.fields]
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "referrer", "referee", "campaign", "status", "reason", "created_at")
+    list_filter = ("status", "campaign")
+    list_select_related = ("referrer", "referee", "campaign")
+    search_fields = ("referrer__email", "referee__email", "code")
+    exclude = ("identity_key",)
+
+
+@admin.register(PointsAccount)
+class PointsAccountAdmin(ReadOnlyAdmin):
+    list_display = ("user", "balance", "updated_at")
+    list_select_related = ("user",)
+    search_fields = ("user__email",)
+
+
+@admin.register(PointsEntry)
+class PointsEntryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "pk",
+        "account",
+        "kind",
+        "points",
+        "balance_after",
+        "remaining",
+        "expires_at",
+        "created_at",
+    )
+    list_filter = ("kind", "campaign")
+    list_select_related = ("account__user",)
+    search_fields = ("account__user__email",)

@@ -7,7 +7,7 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("Promotions")
 
     def ready(self):
-        from . import services, vouchers
+        from . import receivers, services, vouchers  # noqa: F401  receivers connect on import
 
         services.connect()
         vouchers.connect()

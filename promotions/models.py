@@ -6,6 +6,7 @@ posting. `spent` counts what is settled plus what pending grants have reserved; 
 under the campaign row's lock, so concurrent events never promise more than the budget.
 """
 
+import secrets
 from decimal import ROUND_DOWN, Decimal
 
 import pghistory
@@ -15,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wallet.models import AMOUNT, Transaction
+from wallet.models import AMOUNT, Merchant, Transaction
 from wallet.money import quantize
 
 # --- vouchers and discounts: the arithmetic campaigns and vouchers share -----------------------
@@ -57,6 +58,10 @@ class Campaign(models.Model):
         MERCHANT_DISCOUNT = "merchant_discount", _("Merchant discount")
         FIRST_PAYMENT_CASHBACK = "first_payment_cashback", _("First-payment cashback")
         # --- end vouchers and discounts ---
+        # --- referrals and points (issue 5) ---
+        REFERRAL = "referral", _("Referral")
+        POINTS = "points", _("Points programme")
+        # --- end referrals and points ---
 
     CURRENCY = "CNY"
 
@@ -137,6 +142,38 @@ class Campaign(models.Model):
     )
     voucher_valid_days = models.PositiveSmallIntegerField(_("voucher valid for (days)"), default=30)
     # --- end vouchers and discounts ---
+    # --- referral campaign settings (kind=referral); reward_amount is the referee's reward ---
+    referrer_reward = models.DecimalField(
+        _("referrer's reward (CNY)"),
+        null=True,
+        blank=True,
+        help_text=_("Paid to the customer whose code was used. Leave empty for none."),
+        **AMOUNT,
+    )
+    referral_min_payment = models.DecimalField(
+        _("minimum first payment (CNY)"),
+        default=0,
+        help_text=_("The referred customer's merchant payment that qualifies both rewards."),
+        **AMOUNT,
+    )
+    referrals_per_referrer = models.PositiveSmallIntegerField(
+        _("rewarded referrals per referrer"),
+        default=10,
+        help_text=_("After this many rewarded referrals a referrer earns nothing more."),
+    )
+    # --- points programme settings (kind=points); reward_amount is the cash for one unit ---
+    points_per_cny = models.PositiveSmallIntegerField(
+        _("points per 1 CNY spent"),
+        default=1,
+        help_text=_("Before the category multiplier; fractions of a point are dropped."),
+    )
+    points_per_unit = models.PositiveIntegerField(
+        _("points per redemption unit"),
+        default=100,
+        help_text=_("This many points are redeemed for the reward amount in cash."),
+    )
+    points_valid_days = models.PositiveSmallIntegerField(_("points valid for (days)"), default=365)
+    # --- end referral and points settings ---
 
     class Meta:
         verbose_name = _("campaign")
@@ -167,6 +204,12 @@ class Campaign(models.Model):
                 condition=Q(percent__isnull=True) | (Q(percent__gt=0) & Q(percent__lte=100)),
                 name="campaign_percent_range",
                 violation_error_message=_("The percent must be above 0 and at most 100."),
+            ),
+            # --- referrals and points (issue 5) ---
+            models.CheckConstraint(
+                condition=Q(points_per_unit__gt=0),
+                name="campaign_points_unit_positive",
+                violation_error_message=_("A redemption unit needs at least one point."),
             ),
         ]
 
@@ -208,6 +251,10 @@ class RewardGrant(models.Model):
         FAILED = "failed", _("Failed")
         REFUSED = "refused", _("Refused")
 
+    class Role(models.TextChoices):
+        REFERRER = "referrer", _("Referrer")
+        REFEREE = "referee", _("Referred customer")
+
     campaign = models.ForeignKey(
         Campaign, on_delete=models.PROTECT, related_name="grants", verbose_name=_("campaign")
     )
@@ -230,6 +277,16 @@ class RewardGrant(models.Model):
         related_name="reward_grant",
         verbose_name=_("transaction"),
     )
+    # --- referrals: which side of which referral this grant pays (empty for other kinds) ---
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, blank=True)
+    referral = models.ForeignKey(
+        "Referral",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="grants",
+        verbose_name=_("referral"),
+    )
     # How many times settlement was queued; the outbox dedupe key of a retry carries it.
     attempts = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
@@ -245,6 +302,12 @@ class RewardGrant(models.Model):
                 fields=["campaign", "user", "sequence"], name="reward_grant_once_per_campaign"
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="reward_grant_positive"),
+            # A referral pays each side once, however often its payment event arrives.
+            models.UniqueConstraint(
+                fields=["referral", "role"],
+                condition=Q(referral__isnull=False),
+                name="reward_grant_once_per_referral_role",
+            ),
         ]
 
     def __str__(self):
@@ -392,3 +455,198 @@ class Redemption(models.Model):
 
 
 # --- end vouchers and discounts ----------------------------------------------------------------
+
+
+# --- referrals -------------------------------------------------------------------------------
+
+# No 0/O, 1/I/L: a code read aloud or copied from paper is typed right the first time.
+REFERRAL_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERRAL_CODE_LENGTH = 8
+
+
+def new_referral_code() -> str:
+    return "".join(secrets.choice(REFERRAL_CODE_ALPHABET) for _i in range(REFERRAL_CODE_LENGTH))
+
+
+class ReferralCode(models.Model):
+    """A customer's own code, shared as a link or a QR; made the first time they look for it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referral_code"
+    )
+    code = models.CharField(_("referral code"), max_length=16, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("referral code")
+        verbose_name_plural = _("referral codes")
+
+    def __str__(self):
+        return self.code
+
+
+class Referral(models.Model):
+    """Who brought whom. Rewarded once the referred customer makes a qualifying payment."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a first payment")
+        REWARDED = "rewarded", _("Rewarded")
+        REFUSED = "refused", _("Not eligible")
+
+    referrer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="referrals_made",
+        verbose_name=_("referrer"),
+    )
+    # A customer is referred once, by one referrer.
+    referee = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="referred_by",
+        verbose_name=_("referred customer"),
+    )
+    # The campaign running when the referral was made (its terms were the ones promised).
+    campaign = models.ForeignKey(
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("campaign"),
+    )
+    code = models.CharField(_("code used"), max_length=16)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # A keyed hash of the referee's identity document, set when rewarded: one reward per person.
+    identity_key = models.CharField(max_length=64, blank=True)
+    # The referrer's document when the referral was made: replacing it later does not let the
+    # old document come back as a "friend".
+    referrer_identity_key = models.CharField(max_length=64, blank=True)
+    qualifying_transaction = models.OneToOneField(
+        Transaction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("qualifying payment"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    rewarded_at = models.DateTimeField(_("rewarded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(referrer=F("referee")), name="referral_not_self"),
+            models.UniqueConstraint(
+                fields=["identity_key"],
+                condition=Q(status="rewarded") & ~Q(identity_key=""),
+                name="referral_rewarded_once_per_identity",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.referrer} → {self.referee}"
+
+
+# --- points ----------------------------------------------------------------------------------
+
+
+class PointsMultiplier(models.Model):
+    """A points programme earns more in some merchant categories (e.g. food ×2)."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="multipliers", verbose_name=_("campaign")
+    )
+    category = models.CharField(
+        _("merchant category"), max_length=20, choices=Merchant.Category.choices
+    )
+    multiplier = models.DecimalField(_("multiplier"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("category multiplier")
+        verbose_name_plural = _("category multipliers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "category"], name="points_multiplier_once_per_category"
+            ),
+            models.CheckConstraint(
+                condition=Q(multiplier__gte=0), name="points_multiplier_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} ×{self.multiplier}"
+
+
+class PointsAccount(models.Model):
+    """A customer's points balance: changed only under this row's lock, with a PointsEntry."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="points_account"
+    )
+    balance = models.PositiveIntegerField(_("points"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("points account")
+        verbose_name_plural = _("points accounts")
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="points_balance_not_negative")
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.balance}"
+
+
+class PointsEntry(models.Model):
+    """One earning, redemption or expiry, with the balance right after it. Never edited, except
+    an earning's `remaining` (what of it is not yet redeemed or expired, spent oldest first)."""
+
+    class Kind(models.TextChoices):
+        EARNED = "earned", _("Earned")
+        REDEEMED = "redeemed", _("Redeemed")
+        EXPIRED = "expired", _("Expired")
+
+    account = models.ForeignKey(PointsAccount, on_delete=models.PROTECT, related_name="entries")
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="points_entries")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    points = models.IntegerField(_("points"))
+    balance_after = models.PositiveIntegerField(_("balance after"))
+    remaining = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True, db_index=True)
+    # Earned: the payment that earned it. Redeemed: the reward transaction that paid the cash.
+    transaction = models.ForeignKey(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Redemptions carry the customer's Idempotency-Key and a fingerprint of the request.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    description = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("points entry")
+        verbose_name_plural = _("points entries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A payment earns points once, however often its event is delivered.
+            models.UniqueConstraint(
+                fields=["transaction"],
+                condition=Q(kind="earned"),
+                name="points_earned_once_per_payment",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="points_redemption_once_per_key",
+            ),
+            models.CheckConstraint(condition=~Q(points=0), name="points_entry_not_zero"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.points}"

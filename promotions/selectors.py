@@ -19,7 +19,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 
 from wallet.models import AMOUNT, LedgerAccount, Transaction
 
-from .models import Campaign, RewardGrant, Voucher
+from .models import Campaign, PointsAccount, PointsEntry, Referral, RewardGrant, Voucher
 
 
 def rewards_of(user) -> QuerySet[RewardGrant]:
@@ -160,3 +160,33 @@ def discount_campaigns_overlapping(
         if everywhere or same_merchant or by_category:
             clashes.append(other)
     return clashes
+
+
+# --- referrals and points (issue 5) ------------------------------------------------------------
+
+
+def referral_counts(user) -> dict[str, int]:
+    """How many customers `user` referred, by state, in one query."""
+    return Referral.objects.filter(referrer=user).aggregate(
+        referred=Count("pk"),
+        rewarded=Count("pk", filter=Q(status=Referral.Status.REWARDED)),
+        pending=Count("pk", filter=Q(status=Referral.Status.PENDING)),
+        refused=Count("pk", filter=Q(status=Referral.Status.REFUSED)),
+    )
+
+
+def referral_of_referee(user):
+    return Referral.objects.filter(referee=user).first()
+
+
+POINTS_HISTORY_SIZE = 20
+
+
+def points_balance(user) -> int:
+    return PointsAccount.objects.filter(user=user).values_list("balance", flat=True).first() or 0
+
+
+def points_history(user, *, limit: int = POINTS_HISTORY_SIZE) -> list:
+    return list(
+        PointsEntry.objects.filter(account__user=user).order_by("-created_at", "-id")[:limit]
+    )

@@ -83,6 +83,13 @@ CAMPAIGN_EDITABLE_FIELDS = (
     "merchant_categories",
     "branch",
     "voucher_valid_days",
+    # --- referrals and points (issue 5) ---
+    "referrer_reward",
+    "referral_min_payment",
+    "referrals_per_referrer",
+    "points_per_cny",
+    "points_per_unit",
+    "points_valid_days",
 )
 
 
@@ -210,16 +217,35 @@ def _reward_grant_reserve(*, campaign_id: int, user: User, now, base_amount=None
     amount = campaign.reward_amount if base_amount is None else campaign.benefit_for(base_amount)
     if amount <= 0:
         return None
+    return reward_grant_reserve_locked(
+        campaign=campaign, user=user, amount=amount, sequence=taken + 1
+    )
+
+
+def reward_grant_reserve_locked(
+    *,
+    campaign: Campaign,
+    user: User,
+    amount,
+    sequence: int,
+    role: str = "",
+    referral=None,
+) -> RewardGrant | None:
+    """With the campaign row locked by the caller: reserve `amount` in the budget and write a
+    pending grant and its outbox row. None when the budget cannot take it."""
     if campaign.spent + amount > campaign.budget:
         logger.info("campaign %s: budget spent, no reward for user %s", campaign.pk, user.pk)
         return None
     Campaign.objects.filter(pk=campaign.pk).update(spent=F("spent") + amount)
+    campaign.spent += amount  # the caller's locked copy stays true for a second reservation
     grant = RewardGrant.objects.create(
         campaign=campaign,
         user=user,
-        sequence=taken + 1,
+        sequence=sequence,
         amount=amount,
         currency=campaign.CURRENCY,
+        role=role,
+        referral=referral,
     )
     _queue_settlement(grant)
     return grant
@@ -352,3 +378,7 @@ def connect() -> None:
     events.subscribe(events.WALLET_ACTIVATED, reward_grants_for_activation, in_transaction=True)
     events.subscribe(events.MONEY_MOVED, cashback_for_first_payment, in_transaction=True)
     register_handler(SETTLE_GRANT, reward_grant_settle)
+    # --- referrals and points (issue 5) ---
+    from . import payment_rewards
+
+    payment_rewards.connect()

@@ -6,4 +6,7 @@ app_name = "promotions"
 
 urlpatterns = [
     path("", views.rewards, name="rewards"),
+    # --- referrals and points (issue 5) ---
+    path("points/redeem/", views.points_redeem, name="points_redeem"),
+    path("referral/", views.referral_enter, name="referral_enter"),
 ]

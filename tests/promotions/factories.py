@@ -66,3 +66,37 @@ def voucher_for(user, campaign=None, **terms):
             setattr(voucher, name, value)
         voucher.save()
     return voucher
+
+
+# --- referrals and points (issue 5) ---------------------------------------------------------
+
+
+def funded_referral_campaign(funding="10000.00", **kwargs) -> Campaign:
+    """Referrer gets 20.00, referee 10.00, after a first shop payment of at least 10.00."""
+    defaults = {
+        "kind": Campaign.Kind.REFERRAL,
+        "reward_amount": Decimal("10.00"),
+        "referrer_reward": Decimal("20.00"),
+        "referral_min_payment": Decimal("10.00"),
+        "referrals_per_referrer": 5,
+    }
+    return funded_campaign(funding, **{**defaults, **kwargs})
+
+
+def funded_points_programme(funding="10000.00", multipliers=None, **kwargs) -> Campaign:
+    """1 point per CNY, 100 points = 1.00 CNY, valid 365 days."""
+    from promotions.models import PointsMultiplier
+
+    defaults = {
+        "kind": Campaign.Kind.POINTS,
+        "reward_amount": Decimal("1.00"),
+        "points_per_cny": 1,
+        "points_per_unit": 100,
+        "points_valid_days": 365,
+    }
+    campaign = funded_campaign(funding, **{**defaults, **kwargs})
+    for category, multiplier in (multipliers or {}).items():
+        PointsMultiplier.objects.create(
+            campaign=campaign, category=category, multiplier=Decimal(multiplier)
+        )
+    return campaign

@@ -140,6 +140,9 @@ def _campaign_form(campaign, **changes):
         "benefit": "fixed",
         "min_spend": "0",
         "voucher_valid_days": "30",
+        # The category multipliers inline (points programmes), left empty.
+        "multipliers-TOTAL_FORMS": "0",
+        "multipliers-INITIAL_FORMS": "0",
     }
     data.update(changes)
     return data

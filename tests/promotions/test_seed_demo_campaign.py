@@ -33,3 +33,32 @@ def test_seeding_twice_changes_nothing_and_a_new_customer_gets_the_bonus(
     assert balance(wallet) == Decimal("8.88")
     assert selectors.campaign_pool_balance(campaign) == Decimal("9991.12")
     call_command("ledger_audit")
+
+
+def test_the_demo_has_a_funded_referral_campaign_a_points_programme_and_a_customer_with_points(
+    client,
+):
+    from accounts.models import User
+    from backoffice.seed import (
+        DEMO_POINTS,
+        DEMO_POINTS_PROGRAMME_NAME,
+        DEMO_REFERRAL_CAMPAIGN_NAME,
+    )
+    from promotions import points, referrals
+    from promotions.models import PointsEntry
+
+    call_command("seed_demo", quiet=True)
+    call_command("seed_demo", quiet=True)
+
+    referral = Campaign.objects.get(name=DEMO_REFERRAL_CAMPAIGN_NAME)
+    programme = Campaign.objects.get(name=DEMO_POINTS_PROGRAMME_NAME)
+    for campaign in (referral, programme):
+        assert selectors.campaign_pool_balance(campaign) == Decimal("10000.00")
+    assert referrals.referral_campaign_running() == referral
+    assert points.points_programme_running() == programme
+    zhang = User.objects.get(email="zhang.san@demo.example")
+    assert selectors.points_balance(zhang) == DEMO_POINTS
+    assert PointsEntry.objects.filter(account__user=zhang).count() == 1
+    client.force_login(zhang)
+    assert client.get("/api/v1/referrals/").json()["campaign"]["name"] == referral.name
+    call_command("ledger_audit")

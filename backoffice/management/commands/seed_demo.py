@@ -15,11 +15,13 @@ from backoffice.seed import (
     demo_merchants_ensure,
     demo_onboardings_ensure,
     demo_pending_unfreeze_ensure,
+    demo_referrals_and_points_ensure,
     demo_staff_totp_ensure,
     demo_till_ensure,
     demo_wallet_ensure,
 )
 from backoffice.services import customer_branch_assign, role_groups_ensure, staff_member_upsert
+from promotions.models import ReferralCode
 from promotions.seed import demo_discounts_ensure
 
 DEMO_CUSTOMERS = [
@@ -161,6 +163,7 @@ class Command(BaseCommand):
         demo_discounts_ensure(
             customers=list(User.objects.filter(email__in=[c[0] for c in DEMO_CUSTOMERS]))
         )
+        demo_referrals_and_points_ensure()
 
         if not quiet:
             self._print_logins(staff_secrets, merchants, customers, password)
@@ -194,6 +197,13 @@ class Command(BaseCommand):
         out.write("  Merchants (pay by code at /wallet/pay/, or open /wallet/pay/m/CODE/qr.svg):")
         for merchant in merchants:
             out.write(f"    {merchant.code:<12} {merchant.name}")
+        referral = ReferralCode.objects.filter(user__email="zhang.san@demo.example").first()
+        if referral:
+            out.write(
+                f"  Referral: sign up through /r/{referral.code}/ (张三's link), record an ID,"
+                " activate and pay a shop 10.00 or more: 张三 gets 20.00, the friend 10.00."
+                " 张三 also has points to redeem at /rewards/."
+            )
         if customers:
             out.write(
                 f"  Load-test customers: customer1..customer{customers}@demo.example, password {password}"
