@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEvent, Branch, CustomerBranch, StaffProfile
+from .models import ApprovalRequest, AuditEvent, Branch, CustomerBranch, StaffProfile
 
 
 @admin.register(Branch)
@@ -34,6 +34,26 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ("action", "outcome")
     search_fields = ("actor__email", "customer__email", "request_id")
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApprovalRequest)
+class ApprovalRequestAdmin(admin.ModelAdmin):
+    """Four-eyes requests, read only: they are decided in the staff portal, by its services."""
+
+    list_display = ("pk", "action", "status", "customer", "requested_by", "requested_at")
+    list_select_related = ("customer", "requested_by")
+    list_filter = ("action", "status")
+    search_fields = ("customer__email", "requested_by__email", "subject")
+    date_hierarchy = "requested_at"
 
     def has_add_permission(self, request):
         return False
