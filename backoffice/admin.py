@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
+    ApprovalRequest,
     AuditEvent,
     Branch,
     BreakGlassGrant,
@@ -127,3 +128,23 @@ class BreakGlassGrantAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # granted and reviewed in the staff portal, where it is audited
+
+
+@admin.register(ApprovalRequest)
+class ApprovalRequestAdmin(admin.ModelAdmin):
+    """Four-eyes requests, read only: they are decided in the staff portal, by its services."""
+
+    list_display = ("pk", "action", "status", "customer", "requested_by", "requested_at")
+    list_select_related = ("customer", "requested_by")
+    list_filter = ("action", "status")
+    search_fields = ("customer__email", "requested_by__email", "subject")
+    date_hierarchy = "requested_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -178,8 +178,8 @@ def demo_campaigns_ensure() -> Campaign:
     return campaign
 
 
-DEMO_FREEZE_REASON = "客户来电挂失手机，临时冻结钱包 / Customer reported a lost phone"
-DEMO_UNFREEZE_REASON = "客户持身份证到柜台，已找回手机 / Customer came with their ID, phone found"
+DEMO_FREEZE_REASON = "客户来电挂失手机，临时冻结钱包"
+DEMO_UNFREEZE_REASON = "客户持身份证到柜台，已找回手机"
 
 
 def demo_pending_unfreeze_ensure(*, customer: User, teller: User):
