@@ -22,6 +22,7 @@ from .forms import (
     OnboardingPhoneForm,
 )
 from .models import Onboarding
+from .selectors import is_teller
 from .views import staff_required
 
 # The setup link's token is never stored: it is kept in the session just long enough for the
@@ -202,6 +203,7 @@ def onboarding_detail(request, pk: int):
             "setup_qr": qr_svg(setup_url) if setup_url else "",
             "terms_version": settings.TERMS_VERSION,
             "privacy_version": settings.PRIVACY_VERSION,
+            "can_cash": is_teller(request.user),
         },
     )
 

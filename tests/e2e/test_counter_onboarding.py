@@ -98,7 +98,17 @@ def test_a_teller_onboards_a_client_who_then_sets_up_their_wallet(browser, live_
     assert setup_url.startswith(f"{base}/accounts/setup/")
     assert setup_url in LocmemSmsBackend.outbox[-1][1]  # the same link went out by SMS
 
-    # HOOK (cash desk, merged later): the teller's first cash-in for this customer goes here.
+    # 5. A first cash deposit at the counter, through the teller's till.
+    desk.click("[data-testid=onboarding-cash-in]")
+    expect(desk).to_have_url(re.compile(r"/backoffice/cash/customers/\d+/in/$"))
+    cash_in_url = desk.url
+    desk.goto(f"{base}/backoffice/cash/till/open/")
+    desk.fill("#id_opening_float", "5000.00")
+    desk.click("main form button[type=submit]")
+    desk.goto(cash_in_url)
+    desk.fill("#id_amount", "200.00")
+    desk.click("main form button[type=submit]")
+    expect(desk.locator("main")).to_contain_text("200.00")
 
     # The customer, on their own phone.
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
@@ -116,7 +126,7 @@ def test_a_teller_onboards_a_client_who_then_sets_up_their_wallet(browser, live_
     expect(mine.locator("[data-testid=backup-codes] li")).to_have_count(10)
     mine.click("main a.button")
     expect(mine).to_have_url(re.compile(r"/dashboard/$"))
-    expect(mine.locator("[data-testid=balances]")).to_contain_text("CNY")
+    expect(mine.locator("[data-testid=balances]")).to_contain_text("200.00")
     expect(mine.locator("a[href='/wallet/transfer/']")).to_be_visible()  # active: it can move money
 
     # The link worked once.

@@ -14,8 +14,8 @@ from tests.accounts.factories import StaffFactory, UserFactory
 from tests.wallet.factories import WalletFactory
 from wallet.models import Merchant
 
+from .conftest import verify_second_factor as _verified
 from .factories import funded_referral_campaign
-from .test_rewards_pages_and_admin import _verified
 
 pytestmark = pytest.mark.django_db
 
