@@ -94,3 +94,18 @@ class CashOutForm(forms.Form):
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+
+class LargeCashOutApprovalForm(forms.Form):
+    """A teller asks a branch manager to approve a withdrawal above the limit (four eyes)."""
+
+    amount = forms.CharField(
+        label=_("Amount to pay out (CNY)"),
+        max_length=32,
+        widget=forms.TextInput(attrs=AMOUNT_ATTRS),
+    )
+    reason = forms.CharField(
+        label=_("Why the customer needs this much cash"),
+        max_length=255,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

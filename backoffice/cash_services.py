@@ -39,8 +39,16 @@ from wallet.services.common import (
     request_fingerprint,
 )
 
-from .models import AuditEvent, Branch, BranchReconciliation, CashMovement, StaffProfile, Till
-from .roles import BRANCH_MANAGER
+from .models import (
+    ApprovalRequest,
+    AuditEvent,
+    Branch,
+    BranchReconciliation,
+    CashMovement,
+    StaffProfile,
+    Till,
+)
+from .roles import BRANCH_MANAGER, TELLER
 from .selectors import (
     branch_day_tills,
     branch_ledger_net_cash,
@@ -237,8 +245,10 @@ def _fingerprint(kind: str, customer: User, amount: Decimal) -> str:
     )
 
 
-def _record_movement(*, teller, till, txn, customer, amount, action, request) -> None:
-    CashMovement.objects.create(till=till, transaction=txn, customer=customer)
+def _record_movement(
+    *, teller, till, txn, customer, amount, action, request, approval=None
+) -> None:
+    CashMovement.objects.create(till=till, transaction=txn, customer=customer, approval=approval)
     audit_record(
         actor=teller,
         action=action,
@@ -292,14 +302,78 @@ def cash_in(
     return CashResult(result.transaction, result.replayed)
 
 
-def _refuse_above_approval_limit(amount: Decimal) -> None:
-    limit = Decimal(settings.BACKOFFICE_CASH_OUT_APPROVAL_LIMIT)
-    if amount > limit:
-        message = _(
-            "A cash withdrawal above %(limit)s needs a second staff member's approval, which "
-            "is not available yet. Nothing was paid out."
-        ) % {"limit": format_money(limit, CASH_CURRENCY)}
-        raise _refuse(message, code="approval_required", field="amount")
+# --- four eyes for a withdrawal above the limit ------------------------------------------------
+# The teller asks (ApprovalRequest CASH_OUT_ABOVE_LIMIT, the amount as its parameter); a branch
+# manager of the branch approves, which moves nothing: it lets that teller pay out that amount to
+# that customer once, while the approval is fresh. The payout still needs the customer's own
+# authorisation, and the movement records the approval it used (unique), so it serves once.
+
+
+def approval_limit() -> Decimal:
+    return Decimal(settings.BACKOFFICE_CASH_OUT_APPROVAL_LIMIT)
+
+
+def _large_cash_out_validate(*, customer: User, parameters: dict) -> dict:
+    amount = cash_amount(parameters.get("amount"))
+    if amount <= approval_limit():
+        raise _refuse(
+            _("A cash withdrawal of up to %(limit)s needs no approval.")
+            % {"limit": format_money(approval_limit(), CASH_CURRENCY)},
+            code="approval_not_needed",
+            field="amount",
+        )
+    return {"amount": str(amount)}
+
+
+def _large_cash_out_execute(*, approval, checker: User, parameters: dict) -> dict:
+    return {"amount": parameters["amount"], "authorises": "one cash withdrawal"}
+
+
+def _large_cash_out_subject(*, customer: User, parameters: dict) -> str:
+    return f"cash-out:{customer.pk}:{parameters['amount']}"
+
+
+def large_cash_out_request(*, teller: User, customer_pk: int, amount, reason: str, request=None):
+    from .approvals import approval_request_create
+
+    return approval_request_create(
+        actor=teller,
+        customer_id=customer_pk,
+        action=ApprovalRequest.Action.CASH_OUT_ABOVE_LIMIT,
+        reason=reason,
+        parameters={"amount": amount},
+        request=request,
+    )
+
+
+def _large_cash_out_approval(*, teller: User, customer: User, amount: Decimal, lock=False):
+    """The fresh, unused approval that lets `teller` pay `amount` out to `customer`; None when
+    the amount needs none; a refusal naming the amount when it needs one and has none."""
+    if amount <= approval_limit():
+        return None
+    from .approvals import APPROVAL_TTL
+
+    approvals = ApprovalRequest.objects.filter(
+        action=ApprovalRequest.Action.CASH_OUT_ABOVE_LIMIT,
+        customer=customer,
+        requested_by=teller,
+        status=ApprovalRequest.Status.EXECUTED,
+        decided_at__gte=timezone.now() - APPROVAL_TTL,
+        parameters__amount=str(amount),
+        cash_movement__isnull=True,
+    ).order_by("decided_at")
+    approval = (approvals.select_for_update(of=("self",)) if lock else approvals).first()
+    if approval is None:
+        raise _refuse(
+            _(
+                "A cash withdrawal above %(limit)s needs a branch manager's approval: ask for "
+                "it on this page, then pay out once it is approved. Nothing was paid out."
+            )
+            % {"limit": format_money(approval_limit(), CASH_CURRENCY)},
+            code="approval_required",
+            field="amount",
+        )
+    return approval
 
 
 def cash_out(
@@ -325,7 +399,7 @@ def cash_out(
     def before() -> None:
         # A new request only (a replay was authorised the first time): refuse what would be
         # refused anyway before spending the customer's code or authenticator code on it.
-        _refuse_above_approval_limit(amount)
+        _large_cash_out_approval(teller=teller, customer=customer, amount=amount)
         _refuse_unless_usable(Till.objects.filter(teller=teller, status=Till.Status.OPEN).first())
         authorised["code"] = cash_out_authorise(
             customer=customer, code=code, otp=otp, amount=amount, request=request
@@ -334,6 +408,9 @@ def cash_out(
     @transaction.atomic(durable=True)
     def post() -> Transaction:
         till = _locked_open_till(teller)
+        approval = _large_cash_out_approval(
+            teller=teller, customer=customer, amount=amount, lock=True
+        )
         txn = cash_out_post(
             wallet=wallet,
             amount=amount,
@@ -353,6 +430,7 @@ def cash_out(
             amount=amount,
             action=AuditEvent.Action.CASH_OUT,
             request=request,
+            approval=approval,
         )
         return txn
 
@@ -489,4 +567,14 @@ def cash_difference_alert_send(*, reconciliation_id: int) -> None:
 
 
 def connect() -> None:
+    from .approvals import approval_action_register
+
     register_handler(CASH_DIFFERENCE_ALERT, cash_difference_alert_send)
+    approval_action_register(
+        ApprovalRequest.Action.CASH_OUT_ABOVE_LIMIT,
+        checker_roles=(BRANCH_MANAGER,),
+        maker_roles=(TELLER,),
+        validate=_large_cash_out_validate,
+        execute=_large_cash_out_execute,
+        subject=_large_cash_out_subject,
+    )

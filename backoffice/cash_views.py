@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.masking import display_name_masked
 from config.api_errors import ApplicationError, form_errors_from
@@ -17,7 +17,14 @@ from wallet import documents
 from wallet import selectors as wallet_selectors
 
 from . import cash_services
-from .cash_forms import CashInForm, CashOutForm, TillCloseForm, TillOpenForm, new_idempotency_key
+from .cash_forms import (
+    CashInForm,
+    CashOutForm,
+    LargeCashOutApprovalForm,
+    TillCloseForm,
+    TillOpenForm,
+    new_idempotency_key,
+)
 from .models import BranchReconciliation, Till
 from .selectors import (
     branch_day_tills,
@@ -121,7 +128,7 @@ def till_close(request):
     )
 
 
-def _cash_form_page(request, pk: int, *, form_class, template: str, command):
+def _cash_form_page(request, pk: int, *, form_class, template: str, command, extra=None):
     """Cash in and cash out share their flow: the customer (404 when not the teller's branch),
     the form with a fresh idempotency key, the command, then the till page with the receipt."""
     _teller_only(request)
@@ -155,6 +162,7 @@ def _cash_form_page(request, pk: int, *, form_class, template: str, command):
             "customer": customer,
             "customer_masked": display_name_masked(customer),
             "till": till_current(request.user),
+            **(extra or {}),
         },
         status=400 if form.errors and status == 200 else status,
     )
@@ -197,6 +205,49 @@ def cash_out(request, pk: int):
         form_class=CashOutForm,
         template="backoffice/cash/cash_out.html",
         command=command,
+        extra={
+            "approval_form": LargeCashOutApprovalForm(prefix="approval"),
+            "approval_limit": cash_services.approval_limit(),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def cash_out_approval(request, pk: int):
+    """Ask a branch manager to approve a withdrawal above the limit; then pay it out here."""
+    _teller_only(request)
+    customer = cash_services.cash_customer_check(actor=request.user, pk=pk, request=request)
+    form = LargeCashOutApprovalForm(request.POST, prefix="approval")
+    if form.is_valid():
+        try:
+            approval = cash_services.large_cash_out_request(
+                teller=request.user,
+                customer_pk=customer.pk,
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ApplicationError as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(
+                request,
+                _("Asked. Once a branch manager approves it, pay the amount out on this page."),
+            )
+            return redirect("backoffice:approval_detail", pk=approval.pk)
+    return render(
+        request,
+        "backoffice/cash/cash_out.html",
+        {
+            "form": CashOutForm(initial={"idempotency_key": new_idempotency_key()}),
+            "approval_form": form,
+            "approval_limit": cash_services.approval_limit(),
+            "customer": customer,
+            "customer_masked": display_name_masked(customer),
+            "till": till_current(request.user),
+        },
+        status=400,
     )
 
 

@@ -328,6 +328,15 @@ class CashMovement(models.Model):
     transaction = models.OneToOneField(
         "wallet.Transaction", on_delete=models.PROTECT, related_name="cash_movement"
     )
+    # A withdrawal above the approval limit: the four-eyes approval it used, once (unique).
+    approval = models.OneToOneField(
+        ApprovalRequest,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cash_movement",
+        verbose_name=_("approval"),
+    )
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -19,6 +19,11 @@ urlpatterns = [
     path("cash/till/close/", cash_views.till_close, name="cash_till_close"),
     path("cash/customers/<int:pk>/in/", cash_views.cash_in, name="cash_in"),
     path("cash/customers/<int:pk>/out/", cash_views.cash_out, name="cash_out"),
+    path(
+        "cash/customers/<int:pk>/out/approval/",
+        cash_views.cash_out_approval,
+        name="cash_out_approval",
+    ),
     path("cash/movements/<int:pk>/receipt.pdf", cash_views.cash_receipt, name="cash_receipt"),
     path("cash/end-of-day/", cash_views.end_of_day, name="cash_end_of_day"),
     path("onboarding/", onboarding_views.onboarding_list, name="onboarding_list"),

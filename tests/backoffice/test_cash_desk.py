@@ -6,12 +6,19 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from backoffice import cash_services, roles
-from backoffice.models import AuditEvent, BranchReconciliation, CashMovement, Till
+from backoffice import approvals, cash_services, roles
+from backoffice.models import (
+    ApprovalRequest,
+    AuditEvent,
+    BranchReconciliation,
+    CashMovement,
+    Till,
+)
 from config.api_errors import ApplicationError
 from notifications.models import Notification
 from tests.accounts.factories import TOTPDeviceFactory, totp_code
@@ -273,10 +280,86 @@ def test_cash_out_above_the_approval_limit_needs_a_second_staff_member(desk, set
     code = _code(desk, "400.00")
     with translation.override("en"), pytest.raises(ApplicationError) as refused:
         _cash_out(desk, amount="400.00", code=code)
-    assert "second staff member's approval" in str(refused.value.detail)
+    assert "needs a branch manager's approval" in str(refused.value.detail)
     assert refused.value.fields["amount"]
     assert balance(desk["wallet"]) == Decimal("500.00")
     assert CashWithdrawalCode.objects.get().failed_attempts == 0
+
+
+def _large_cash_out_approved(desk, amount="400.00"):
+    manager = staff(roles.BRANCH_MANAGER, desk["home"])
+    asked = cash_services.large_cash_out_request(
+        teller=desk["teller"], customer_pk=desk["customer"].pk, amount=amount, reason="买房定金"
+    )
+    return approvals.approval_approve(actor=manager, pk=asked.pk)
+
+
+def test_a_large_cash_out_approved_by_the_branch_manager_is_paid_out_once(desk, settings):
+    settings.BACKOFFICE_CASH_OUT_APPROVAL_LIMIT = "300.00"
+    approval = _large_cash_out_approved(desk)
+    assert approval.status == ApprovalRequest.Status.EXECUTED
+    assert balance(desk["wallet"]) == Decimal("500.00")  # approving moves nothing
+
+    result = _cash_out(desk, amount="400.00", code=_code(desk, "400.00"))
+    assert balance(desk["wallet"]) == Decimal("100.00")
+    assert result.movement.approval == approval
+
+    # The approval served once: a second withdrawal of that amount needs a new one.
+    funded_again = _cash_in(desk, amount="400.00", key="again")
+    assert funded_again.transaction
+    with pytest.raises(ApplicationError) as refused:
+        _cash_out(desk, amount="400.00", key="out-2", code=_code(desk, "400.00"))
+    assert refused.value.get_codes() == "approval_required"
+    assert balance(desk["wallet"]) == Decimal("500.00")
+    _ledger_clean()
+
+
+def test_a_large_cash_out_approval_covers_only_its_amount_and_its_teller(desk, settings):
+    settings.BACKOFFICE_CASH_OUT_APPROVAL_LIMIT = "300.00"
+    _large_cash_out_approved(desk, amount="400.00")
+    with pytest.raises(ApplicationError):
+        _cash_out(desk, amount="450.00", code=_code(desk, "450.00"))
+    colleague = staff(roles.TELLER, desk["home"])
+    cash_services.till_open(teller=colleague, opening_float="1000.00")
+    with pytest.raises(ApplicationError):
+        cash_services.cash_out(
+            teller=colleague,
+            customer_pk=desk["customer"].pk,
+            amount="400.00",
+            idempotency_key="colleague",
+            code=_code(desk, "400.00"),
+        )
+    assert balance(desk["wallet"]) == Decimal("500.00")
+
+
+def test_a_teller_cannot_approve_a_large_cash_out_and_small_ones_need_no_approval(desk, settings):
+    settings.BACKOFFICE_CASH_OUT_APPROVAL_LIMIT = "300.00"
+    with pytest.raises(ApplicationError) as small:
+        cash_services.large_cash_out_request(
+            teller=desk["teller"], customer_pk=desk["customer"].pk, amount="200.00", reason="x"
+        )
+    assert small.value.fields["amount"]
+    asked = cash_services.large_cash_out_request(
+        teller=desk["teller"], customer_pk=desk["customer"].pk, amount="400.00", reason="装修"
+    )
+    other_teller = staff(roles.TELLER, desk["home"])
+    with pytest.raises((ApplicationError, Http404)):
+        approvals.approval_approve(actor=other_teller, pk=asked.pk)
+    asked.refresh_from_db()
+    assert asked.status == ApprovalRequest.Status.PENDING
+
+
+def test_the_cash_out_page_asks_for_approval_of_a_large_amount(desk, settings):
+    settings.BACKOFFICE_CASH_OUT_APPROVAL_LIMIT = "300.00"
+    url = reverse("backoffice:cash_out_approval", args=[desk["customer"].pk])
+    response = desk["client"].post(url, {"approval-amount": "400.00", "approval-reason": "学费"})
+    approval = ApprovalRequest.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("backoffice:approval_detail", args=[approval.pk])
+    assert approval.parameters == {"amount": "400.00"}
+    refused = desk["client"].post(url, {"approval-amount": "abc", "approval-reason": "学费"})
+    assert refused.status_code == 400
+    assert ApprovalRequest.objects.count() == 1
 
 
 def test_cash_out_page_end_to_end_with_a_code_from_the_customers_wallet(desk):

@@ -468,6 +468,13 @@ def _owner_approval_request(world: World) -> Target:
     return Target({"pk": pending.pk}, data={"decision": "approve", "note": ""})
 
 
+def _large_cash_out_ask(world: World) -> Target:
+    """Asking a branch manager to approve a large cash-out for the owner: only a teller of the
+    owner's branch may (tests/backoffice/test_cash_desk.py); nobody in the matrix."""
+    target = _customer_in_back_office(world)
+    return Target(target.kwargs, data={"approval-amount": "30000.00", "approval-reason": "矩阵"})
+
+
 def _cash_movement_in_back_office(world: World) -> Target:
     """A cash deposit of the owner's at their branch (MX-HOME), made by a teller there: its
     receipt is the branch staff's to print; the teller of another branch gets 404."""
@@ -591,6 +598,7 @@ FACTORIES: dict[str, Case] = {
     # view (the customer is refused by the staff portal; another branch's teller gets 404).
     "backoffice:cash_in": Case(_customer_in_back_office, owner_status=(403,)),
     "backoffice:cash_out": Case(_customer_in_back_office, owner_status=(403,)),
+    "backoffice:cash_out_approval": Case(_large_cash_out_ask, method="POST", owner_status=(403,)),
     "backoffice:cash_receipt": Case(_cash_movement_in_back_office, owner_status=(403,)),
     # Revealing a masked field of that customer: the same rules (tests/backoffice/test_reveal.py
     # shows the staff who may, with a fresh second-factor code).
