@@ -34,6 +34,7 @@ def payer():
 def _api(user):
     client = APIClient()
     client.force_authenticate(user)
+    client.credentials(HTTP_ACCEPT_LANGUAGE="en")  # the messages asserted are in English
     return client
 
 
