@@ -332,5 +332,5 @@ def demo_referrals_and_points_ensure() -> None:
             balance_after=DEMO_POINTS,
             remaining=DEMO_POINTS,
             expires_at=timezone.now() + timedelta(days=programme.points_valid_days),
-            description="Demo",
+            description="演示积分",
         )
