@@ -25,6 +25,14 @@ from .factories import funded_points_programme
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Refusal reasons are stored in the language active when written: English here."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 def pay(wallet, merchant, amount, capture, key=None):
     with capture(execute=True):
         return wallet_services.payment_create(

@@ -26,6 +26,15 @@ from .factories import funded_referral_campaign
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Refusal reasons are stored in the language active when written: English here."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 _ids = iter(range(100, 999))
 
 
