@@ -287,3 +287,26 @@ def test_verifying_reads_a_fixed_number_of_queries_per_chunk(django_assert_max_n
         report = chain_verify(chunk=3)
     assert report.verified == 13 and report.breaches == []
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_the_admin_shows_the_chain_and_the_daily_seals_read_only(client):
+    from django.utils import translation
+
+    from tests.accounts.factories import StaffFactory
+    from tests.promotions.conftest import verify_second_factor
+
+    funded_wallet("10.00")
+    day_one = timezone.now() - timedelta(days=2)
+    ledger_seal_pending(now=day_one)
+    ledger_seal_pending(now=day_one + timedelta(days=1))
+    link, daily = TransactionSeal.objects.get(), DailySeal.objects.get()
+    admin = StaffFactory(is_superuser=True)
+    client.force_login(admin)
+    verify_second_factor(client, admin)
+
+    with translation.override("en"):
+        chain_page = client.get(f"/admin/wallet/transactionseal/?q={link.transaction_id}")
+        daily_page = client.get("/admin/wallet/dailyseal/")
+    assert link.hash in chain_page.content.decode()
+    assert daily.hash in daily_page.content.decode()
+    assert client.post(f"/admin/wallet/dailyseal/{daily.pk}/delete/").status_code == 403

@@ -17,6 +17,7 @@ from backoffice.seed import (
     demo_wallet_ensure,
 )
 from backoffice.services import customer_branch_assign, role_groups_ensure, staff_member_upsert
+from wallet.chain import ledger_seal_pending
 
 DEMO_CUSTOMERS = [
     ("zhang.san@demo.example", "张三", "+8613800138001"),
@@ -117,9 +118,15 @@ class Command(BaseCommand):
         # Last, so the demo and load-test customers keep their round opening balance; everyone
         # who signs up and activates from now on gets the bonus.
         demo_campaigns_ensure()
+        # Seal what the demo posted, so `ledger_audit` shows a verified chain from the start.
+        chain_head = ledger_seal_pending()
 
         if not quiet:
             self._print_logins(staff_secrets, merchants, customers, password)
+            self.stdout.write(
+                f"  Ledger sealed up to #{chain_head.sequence} ({chain_head.hash[:16]}…); "
+                "check it with `python manage.py ledger_audit`."
+            )
 
     def _print_logins(self, staff_secrets, merchants, customers, password):
         out = self.stdout
