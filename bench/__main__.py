@@ -87,6 +87,12 @@ def main() -> None:
         without_sealer, with_sealer = sealing.seal_overhead(
             base_url, fixture, env=env, clients=CLIENTS, seconds=SEAL_SECONDS
         )
+    print(
+        f"bench: transfers {without_sealer.tps:.1f}/s without a sealer, "
+        f"{with_sealer.tps:.1f}/s with one",
+        file=sys.stderr,
+        flush=True,
+    )
     chain_report = sealing.verify_rate(env)
     settled = {
         workers: settlement.run(
