@@ -43,6 +43,11 @@ def bench_database_url() -> str:
     return urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
 
 
+def _ratio(numerator: float, denominator: float) -> float:
+    """nan rather than a crash when a run completed nothing (a badly overloaded machine)."""
+    return numerator / denominator if denominator else float("nan")
+
+
 def main() -> None:
     url = bench_database_url()
     capture.recreate_database(os.environ["DATABASE_URL"], BENCH_DB)
@@ -115,12 +120,14 @@ def main() -> None:
     print(f"ledger_verify_rows={chain_report.verified}")
     print(f"ledger_verify_rows_per_s={chain_report.rows_per_second:.0f}")
     print(
-        f"transfer_api_vs_pgbench_ratio={results['spread_api'].tps / results['spread_pgbench'].tps:.3f}"
+        f"transfer_api_vs_pgbench_ratio={_ratio(results['spread_api'].tps, results['spread_pgbench'].tps):.3f}"
     )
-    print(f"hot_merchant_vs_spread_ratio={results['hot_api'].tps / results['spread_api'].tps:.3f}")
-    two_vs_one = settled[2].grants_per_second / settled[1].grants_per_second
+    print(
+        f"hot_merchant_vs_spread_ratio={_ratio(results['hot_api'].tps, results['spread_api'].tps):.3f}"
+    )
+    two_vs_one = _ratio(settled[2].grants_per_second, settled[1].grants_per_second)
     print(f"settlement_2_vs_1_workers_ratio={two_vs_one:.3f}")
-    print(f"seal_overhead_ratio={with_sealer.tps / without_sealer.tps:.3f}")
+    print(f"seal_overhead_ratio={_ratio(with_sealer.tps, without_sealer.tps):.3f}")
 
 
 if __name__ == "__main__":
