@@ -7,7 +7,9 @@ once through the real API served by gunicorn, and once as pgbench replaying exac
 one API request issues (captured from the code with an execute wrapper, then templated so
 pgbench can pick random customers). Then reward settlement by real Celery workers on Redis
 (`BENCH_REDIS_URL`, default redis://127.0.0.1:6379/14), with one and with two worker processes
-(bench/settlement.py). Prints `name=value` lines; the ratios come last.
+(bench/settlement.py). Then the hash chain (bench/sealing.py): API transfers with and without a
+sealer running, and how fast the audit recomputes the chain. Prints `name=value` lines; the
+ratios come last.
 """
 
 import os
@@ -19,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import capture, load, settlement  # noqa: E402
+from bench import capture, load, sealing, settlement  # noqa: E402
 
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "200"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "12"))
@@ -27,6 +29,8 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
 WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "4"))
 BENCH_DB = os.environ.get("BENCH_DATABASE", "wallet_bench")
 SETTLEMENT_GRANTS = int(os.environ.get("BENCH_SETTLEMENT_GRANTS", "400"))
+# Each half of the sealing overhead pair (a shorter extra run).
+SEAL_SECONDS = float(os.environ.get("BENCH_SEAL_SECONDS", str(min(SECONDS, 8))))
 
 
 def bench_database_url() -> str:
@@ -37,6 +41,11 @@ def bench_database_url() -> str:
         )
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    """nan rather than a crash when a run completed nothing (a badly overloaded machine)."""
+    return numerator / denominator if denominator else float("nan")
 
 
 def main() -> None:
@@ -80,13 +89,23 @@ def main() -> None:
                 customers=CUSTOMERS,
                 shards=fixture.shards,
             )
+        without_sealer, with_sealer = sealing.seal_overhead(
+            base_url, fixture, env=env, clients=CLIENTS, seconds=SEAL_SECONDS
+        )
+    print(
+        f"bench: transfers {without_sealer.tps:.1f}/s without a sealer, "
+        f"{with_sealer.tps:.1f}/s with one",
+        file=sys.stderr,
+        flush=True,
+    )
+    chain_report = sealing.verify_rate(env)
     settled = {
         workers: settlement.run(
             workers=workers, grants=SETTLEMENT_GRANTS, redis_url=settlement.redis_url(), env=env
         )
         for workers in (1, 2)
     }
-    capture.assert_ledger_clean()
+    capture.assert_ledger_clean(chain_breaches=chain_report.breaches)
 
     for name, result in results.items():
         print(f"{name}_tps={result.tps:.1f}")
@@ -95,12 +114,20 @@ def main() -> None:
         print(f"{name}_errors={result.errors}")
     for workers, result in settled.items():
         print(f"settlement_{workers}_worker_grants_per_s={result.grants_per_second:.1f}")
+    print(f"transfer_without_sealer_tps={without_sealer.tps:.1f}")
+    print(f"transfer_with_sealer_tps={with_sealer.tps:.1f}")
+    print(f"transfer_with_sealer_p95_ms={with_sealer.p95_ms:.2f}")
+    print(f"ledger_verify_rows={chain_report.verified}")
+    print(f"ledger_verify_rows_per_s={chain_report.rows_per_second:.0f}")
     print(
-        f"transfer_api_vs_pgbench_ratio={results['spread_api'].tps / results['spread_pgbench'].tps:.3f}"
+        f"transfer_api_vs_pgbench_ratio={_ratio(results['spread_api'].tps, results['spread_pgbench'].tps):.3f}"
     )
-    print(f"hot_merchant_vs_spread_ratio={results['hot_api'].tps / results['spread_api'].tps:.3f}")
-    two_vs_one = settled[2].grants_per_second / settled[1].grants_per_second
+    print(
+        f"hot_merchant_vs_spread_ratio={_ratio(results['hot_api'].tps, results['spread_api'].tps):.3f}"
+    )
+    two_vs_one = _ratio(settled[2].grants_per_second, settled[1].grants_per_second)
     print(f"settlement_2_vs_1_workers_ratio={two_vs_one:.3f}")
+    print(f"seal_overhead_ratio={_ratio(with_sealer.tps, without_sealer.tps):.3f}")
 
 
 if __name__ == "__main__":

@@ -351,10 +351,12 @@ def _latest_transaction_id() -> int:
     return Transaction.objects.order_by("-pk").values_list("pk", flat=True).first()
 
 
-def assert_ledger_clean() -> None:
+def assert_ledger_clean(*, chain_breaches=None) -> None:
+    """Every invariant; the hash chain too, unless the caller already verified it (its breaches)."""
     from wallet.audit import ledger_breaches
 
-    breaches = ledger_breaches()
+    breaches = ledger_breaches(include_chain=chain_breaches is None)
+    breaches += list(chain_breaches or [])
     if breaches:
         raise SystemExit(f"bench: the ledger audit failed after the load: {breaches[:5]}")
     print("bench: ledger audit clean after the load", flush=True)

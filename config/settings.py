@@ -404,9 +404,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "promotions.expire_points",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The ledger's hash chain (wallet/chain.py): seals what committed since the last run.
+    "seal-ledger": {
+        "task": "wallet.seal_ledger",
+        "schedule": env.float("LEDGER_SEAL_EVERY_SECONDS", default=10.0),
+    },
 }
 # A customer who signed up without a referral link may enter a friend's code this many days.
 PROMOTIONS_REFERRAL_ENTRY_DAYS = env.int("PROMOTIONS_REFERRAL_ENTRY_DAYS", default=7)
+# Sealing: transactions per batch (one short transaction each), and how old a transaction must
+# be before the sealer stops looking below it for late commits (wallet/chain.py).
+LEDGER_SEAL_BATCH = env.int("LEDGER_SEAL_BATCH", default=500)
+LEDGER_SEAL_WATERMARK_LAG_SECONDS = env.int("LEDGER_SEAL_WATERMARK_LAG_SECONDS", default=300)
 
 # Versions of the legal texts a customer accepts at sign-up (recorded with each acceptance).
 TERMS_VERSION = env.str("TERMS_VERSION", default="2026-11")

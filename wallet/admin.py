@@ -5,12 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Biller,
+    DailySeal,
     Entry,
     FundingOrder,
     FxRate,
     LedgerAccount,
     Merchant,
     Transaction,
+    TransactionSeal,
     Wallet,
 )
 
@@ -94,3 +96,20 @@ class FundingOrderAdmin(ReadOnlyAdmin):
     list_filter = ("direction", "status", "rejection_reason")
     list_select_related = ("wallet",)
     search_fields = ("reference", "initiated_by__email")
+
+
+@admin.register(TransactionSeal)
+class TransactionSealAdmin(ReadOnlyAdmin):
+    """The hash chain, link by link: to look up which seal covers a transaction."""
+
+    list_display = ("sequence", "transaction_id", "hash", "sealed_at")
+    search_fields = ("=transaction__id", "=sequence", "=hash")
+    show_full_result_count = False
+
+
+@admin.register(DailySeal)
+class DailySealAdmin(ReadOnlyAdmin):
+    """What auditors keep outside the bank (also `seal_ledger --export-daily`)."""
+
+    list_display = ("date", "last_sequence", "hash", "created_at")
+    date_hierarchy = "date"

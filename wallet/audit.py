@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Count, DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
+from .chain import chain_breaches
 from .models import Entry, LedgerAccount, Transaction
 
 
@@ -62,7 +63,15 @@ def duplicated_idempotency_keys():
     )
 
 
-def ledger_breaches() -> list[Breach]:
+def ledger_breaches(*, include_chain: bool = True) -> list[Breach]:
+    """Every invariant; with `include_chain`, also the hash chain (wallet/chain.py) in full."""
+    breaches = invariant_breaches()
+    if include_chain:
+        breaches += [Breach(b.invariant, b.detail) for b in chain_breaches()]
+    return breaches
+
+
+def invariant_breaches() -> list[Breach]:
     breaches = [
         Breach(
             "entries sum to zero",

@@ -7,6 +7,7 @@ deleted once written: a reversal is a new transaction pointing at the original.
 import secrets
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -211,6 +212,18 @@ class Transaction(models.Model):
                 name="transaction_unique_idempotency_key_per_user",
             ),
         ]
+        # Append-only in PostgreSQL itself. Only `status` may change after posting (a
+        # withdrawal moves pending -> completed or rejected: wallet/services/funding.py); it is
+        # therefore left out of the sealed content (wallet/chain.py). Any other column is
+        # refused, so a new column is protected as soon as its migration regenerates this.
+        triggers = [
+            pgtrigger.Protect(name="transaction_no_delete", operation=pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="transaction_sealed_columns_frozen",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange(exclude=["status"]),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"
@@ -234,9 +247,96 @@ class Entry(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="entry_amount_not_zero"),
         ]
+        # Entries never change once posted: a correction is a new transaction.
+        triggers = [
+            pgtrigger.Protect(
+                name="entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
 
     def __str__(self):
         return f"{self.amount} {self.currency} on {self.account_id}"
+
+
+GENESIS_HASH = "0" * 64
+
+
+class TransactionSeal(models.Model):
+    """A link of the ledger's hash chain: SHA-256 over one transaction and the link before it.
+
+    Kept apart from the transaction so that sealing never updates the append-only rows. The
+    reference to the transaction is deliberately not a database foreign key: if a sealed
+    transaction is ever removed, its seal stays behind and the audit names what went missing.
+    """
+
+    transaction = models.OneToOneField(
+        Transaction,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="seal",
+    )
+    sequence = models.PositiveBigIntegerField(unique=True)
+    hash = models.CharField(max_length=64)
+    previous_hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("transaction seal")
+        verbose_name_plural = _("transaction seals")
+        ordering = ["sequence"]
+        triggers = [
+            pgtrigger.Protect(
+                name="transaction_seal_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.sequence} {self.hash[:12]}"
+
+
+class SealChainHead(models.Model):
+    """The single row sealers lock to extend the chain, one at a time. Posting never touches it.
+
+    `watermark`: every transaction with a lower or equal id is known to be sealed, so a sealer
+    only looks for unsealed transactions above it (see wallet/chain.py for why it lags).
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    watermark = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("seal chain head")
+        verbose_name_plural = _("seal chain head")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="seal_chain_head_single")]
+
+    def __str__(self):
+        return f"#{self.sequence} {self.hash[:12]}"
+
+
+class DailySeal(models.Model):
+    """The chain's head at the end of a day (bank time): what auditors keep outside the bank."""
+
+    date = models.DateField(unique=True)
+    last_sequence = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("daily seal")
+        verbose_name_plural = _("daily seals")
+        ordering = ["date"]
+        triggers = [
+            pgtrigger.Protect(
+                name="daily_seal_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date} #{self.last_sequence} {self.hash[:12]}"
 
 
 def new_request_token() -> str:

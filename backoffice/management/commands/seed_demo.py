@@ -23,6 +23,7 @@ from backoffice.seed import (
 from backoffice.services import customer_branch_assign, role_groups_ensure, staff_member_upsert
 from promotions.models import ReferralCode
 from promotions.seed import demo_discounts_ensure
+from wallet.chain import ledger_seal_pending
 
 DEMO_CUSTOMERS = [
     ("zhang.san@demo.example", "张三", "+8613800138001"),
@@ -164,9 +165,15 @@ class Command(BaseCommand):
             customers=list(User.objects.filter(email__in=[c[0] for c in DEMO_CUSTOMERS]))
         )
         demo_referrals_and_points_ensure()
+        # Seal what the demo posted, so `ledger_audit` shows a verified chain from the start.
+        chain_head = ledger_seal_pending()
 
         if not quiet:
             self._print_logins(staff_secrets, merchants, customers, password)
+            self.stdout.write(
+                f"  Ledger sealed up to #{chain_head.sequence} ({chain_head.hash[:16]}…); "
+                "check it with `python manage.py ledger_audit`."
+            )
 
     def _print_logins(self, staff_secrets, merchants, customers, password):
         out = self.stdout
