@@ -262,6 +262,8 @@ SPECTACULAR_SETTINGS = {
         "CurrencyEnum": "wallet.money.CURRENCY_CODES",
         "TransactionKindEnum": "wallet.models.Transaction.Kind",
         "LinkedAccountKindEnum": "accounts.models.LinkedAccount.Kind",
+        "ReferralStatusEnum": "promotions.models.Referral.Status",
+        "TransactionStatusEnum": "wallet.models.Transaction.Status",
     },
 }
 
