@@ -3,14 +3,11 @@
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone, translation
 
-from backoffice import roles
-from backoffice.services import role_groups_ensure
 from promotions import referrals
 from promotions.models import Campaign, PointsMultiplier, Referral
-from tests.accounts.factories import StaffFactory, UserFactory
+from tests.accounts.factories import UserFactory
 from tests.wallet.factories import WalletFactory
 from wallet.models import Merchant
 
@@ -55,13 +52,10 @@ def test_a_bad_referral_link_still_leads_to_signup_without_a_code(client):
 
 
 @pytest.fixture
-def campaign_admin(client):
-    role_groups_ensure()
-    staff = StaffFactory()
-    staff.groups.add(Group.objects.get(name=roles.CAMPAIGN_ADMIN))
-    client.force_login(staff)
-    _verified(client, staff)
-    return staff
+def campaign_admin(campaign_admin, client):
+    """The conftest's campaign admin, past the second factor."""
+    _verified(client, campaign_admin)
+    return campaign_admin
 
 
 def test_campaign_admin_creates_a_points_programme_with_a_category_multiplier(
@@ -86,6 +80,11 @@ def test_campaign_admin_creates_a_points_programme_with_a_category_multiplier(
             "points_per_cny": "1",
             "points_per_unit": "100",
             "points_valid_days": "365",
+            # the fields of the other kinds, at the defaults the form shows
+            "reward_type": "cash",
+            "benefit": "fixed",
+            "min_spend": "0",
+            "voucher_valid_days": "30",
             "multipliers-TOTAL_FORMS": "1",
             "multipliers-INITIAL_FORMS": "0",
             "multipliers-0-category": Merchant.Category.FOOD,
