@@ -22,6 +22,20 @@ from wallet.money import quantize
 # --- vouchers and discounts: the arithmetic campaigns and vouchers share -----------------------
 
 
+def benefit_label(*, benefit, amount, percent, min_spend, currency) -> str:
+    """What a discount gives, as a customer reads it: "10.00 CNY off on 100.00 CNY or more"."""
+    if benefit == "percent":
+        text = _("%(percent)s%% off") % {"percent": f"{percent.normalize():f}"}
+    else:
+        text = _("%(amount)s CNY off") % {"amount": quantize(amount, currency)}
+    if min_spend:
+        text = _("%(text)s on %(min)s CNY or more") % {
+            "text": text,
+            "min": quantize(min_spend, currency),
+        }
+    return text
+
+
 def merchant_targeted(merchant, *, merchant_ids, categories) -> bool:
     if not merchant_ids and not categories:
         return True
@@ -224,6 +238,21 @@ class Campaign(models.Model):
     def remaining(self):
         return self.budget - self.spent
 
+    @property
+    def category_labels(self) -> list[str]:
+        labels = dict(Merchant.Category.choices)
+        return [str(labels.get(code, code)) for code in self.merchant_categories or []]
+
+    @property
+    def offer_label(self) -> str:
+        return benefit_label(
+            benefit=self.benefit,
+            amount=self.reward_amount,
+            percent=self.percent,
+            min_spend=self.min_spend,
+            currency=self.CURRENCY,
+        )
+
     def targets(self, merchant) -> bool:
         """Whether a payment to `merchant` meets the campaign's merchant condition."""
         return merchant_targeted(
@@ -388,16 +417,13 @@ class Voucher(models.Model):
 
     @property
     def label(self) -> str:
-        if self.benefit == Campaign.Benefit.PERCENT:
-            text = _("%(percent)s%% off") % {"percent": f"{self.percent.normalize():f}"}
-        else:
-            text = _("%(amount)s CNY off") % {"amount": quantize(self.amount, self.currency)}
-        if self.min_spend:
-            text = _("%(text)s on %(min)s CNY or more") % {
-                "text": text,
-                "min": quantize(self.min_spend, self.currency),
-            }
-        return text
+        return benefit_label(
+            benefit=self.benefit,
+            amount=self.amount,
+            percent=self.percent,
+            min_spend=self.min_spend,
+            currency=self.currency,
+        )
 
     @property
     def effective_status(self) -> str:

@@ -8,6 +8,7 @@ from django.db.models import (
     Count,
     DecimalField,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -117,6 +118,23 @@ def vouchers_of(user) -> QuerySet[Voucher]:
         .select_related("campaign")
         .prefetch_related("merchants")
         .order_by("expires_at", "id")
+    )
+
+
+def offers_running(now, *, limit: int = 20) -> list[Campaign]:
+    """Discounts taken off at checkout right now, with money left: what the customer can use
+    without a voucher. Merchants in one more query."""
+    return list(
+        Campaign.objects.filter(
+            kind=Campaign.Kind.MERCHANT_DISCOUNT,
+            reward_type=Campaign.RewardType.CASH,
+            is_active=True,
+            starts_at__lte=now,
+            ends_at__gt=now,
+            spent__lt=F("budget"),
+        )
+        .prefetch_related("merchants")
+        .order_by("ends_at", "pk")[:limit]
     )
 
 

@@ -26,6 +26,7 @@ def _page_context(request, *, redeem_form=None, code_form=None) -> dict:
     return {
         "page": page,
         "vouchers": selectors.vouchers_usable(request.user, timezone.now())[:VOUCHERS_SHOWN],
+        "offers": selectors.offers_running(timezone.now()),
         "referral": referral,
         "points_balance": selectors.points_balance(request.user),
         "points_history": selectors.points_history(request.user),

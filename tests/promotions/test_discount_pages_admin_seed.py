@@ -241,3 +241,17 @@ def test_the_campaign_admin_issues_vouchers_by_email_within_the_cap(client, camp
     )
     assert page.status_code == 200  # refused: a cash campaign issues no vouchers
     assert not Voucher.objects.filter(campaign=cash).exists()
+
+
+def test_the_rewards_page_shows_the_offers_running_at_shops(client, shop):
+    running = discount_campaign(merchants=[shop], name="周末满减")
+    discount_campaign(
+        name="已结束",
+        ends_at=timezone.now() - timedelta(minutes=1),
+        starts_at=timezone.now() - timedelta(days=1),
+    )
+    client.force_login(UserFactory())
+    page = client.get("/rewards/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert running.name in page and shop.name in page
+    assert "10.00 CNY off on 100.00 CNY or more" in page
+    assert "已结束" not in page
