@@ -211,6 +211,9 @@ def _variables_after_colons(sql: str, names) -> str:
     return sql
 
 
+PGHISTORY_CONTEXT = re.compile(
+    r"^(SELECT set_config\('pghistory\.context_id'.*?, true\)); (.*)$", re.S
+)
 INSERT_INTO = re.compile(r'^INSERT INTO "(\w+)" .* RETURNING "\w+"\."id"$')
 
 
@@ -228,6 +231,14 @@ def _template(
     inserted: dict[str, int] = {}
     for statement in statements:
         sql = statement.sql
+        context = PGHISTORY_CONTEXT.match(sql)
+        if context:
+            # django-pghistory prefixes each write with the request's context (set_config, local
+            # to the transaction): replayed as a statement of its own, then the write itself.
+            prefix, sql = context.group(1), context.group(2)
+            for literal, text in replacements:
+                prefix = prefix.replace(literal, text)
+            lines.append(f"{prefix};")
         returned_into = None
         match = INSERT_INTO.match(sql)
         if match and match.group(1) in RETURNED_ID_TABLES:
