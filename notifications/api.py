@@ -24,7 +24,7 @@ class NotificationSerializer(serializers.Serializer):
 
 class MarkReadInputSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
         required=False,
         max_length=500,
         help_text="Leave out to mark every notification read.",
