@@ -146,11 +146,26 @@ def second_factor_remove(*, user: User, device) -> None:
     security_event_record(user=user, kind=SecurityEvent.Kind.SECOND_FACTOR_REMOVED, method=method)
 
 
+def _locked_out(user: User, request) -> bool:
+    """Whether django-axes has locked this account at this address. Axes guards authenticate()
+    by itself; a locked account's right second-factor code must not get it in either."""
+    if request is None or not settings.AXES_ENABLED:
+        return False
+    from axes.handlers.proxy import AxesProxyHandler
+
+    locked = AxesProxyHandler.is_locked(request, credentials={"email": user.email})
+    if locked:
+        request.axes_locked_out = True  # AxesMiddleware answers with the lockout page
+    return locked
+
+
 def second_factor_check(*, user: User, token: str, request=None):
     """The device that accepts `token` (a TOTP code or a backup code, used up), or None.
 
     A wrong code counts as a failed login, so django-axes locks out guessing.
     """
+    if _locked_out(user, request):
+        return None
     token = "".join((token or "").split()).lower()
     device = match_token(user, token) if token else None
     if device is None:
