@@ -6,6 +6,13 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist), one per core by default; each has its own database and Redis db.
+TEST_WORKERS ?= auto
+# The API contract runs in one process after the rest: schemathesis reports each operation as a
+# subtest, and pytest-xdist does not carry subtest reports back to the main process.
+CONTRACT_TESTS := tests/guardrails/test_api_contract.py
+# Set by CI to collect a JUnit report of each run.
+JUNIT_DIR ?=
 
 .PHONY: install run test guardrails worker beat lint format messages translations clean
 
@@ -32,7 +39,9 @@ test: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --ignore=$(CONTRACT_TESTS) $(PYTEST_ARGS) \
+		$(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/parallel.xml)
+	$(BIN)/pytest $(CONTRACT_TESTS) $(PYTEST_ARGS) $(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/contract.xml)
 
 # Crawls every page as each role and checks status, accessibility, language, small screens,
 # security headers and translation completeness (tests/guardrails).

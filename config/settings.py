@@ -4,8 +4,10 @@ Every behaviour that differs between the demo and production is switched by an
 environment variable; see README.md for the full list.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -119,8 +121,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def redis_url_for_test_worker(url: str, worker: int) -> str:
+    """The same Redis server, database number moved on by worker + 1 (of Redis's 16)."""
+    parts = urlsplit(url)
+    database = int(parts.path.lstrip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(database + worker + 1) % 16}"))
+
+
 # --- Redis: Celery broker and cache; absent means eager tasks and local memory ----
 REDIS_URL = env.str("REDIS_URL", default="")
+# Parallel test processes (pytest-xdist: gw0, gw1, ...) each get a Redis database of their own, as
+# they each get a test database of their own, so one process's cache.clear() or queue purge never
+# reaches a test running in another.
+if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    REDIS_URL = redis_url_for_test_worker(REDIS_URL, int(os.environ["PYTEST_XDIST_WORKER"][2:]))
 if REDIS_URL:
     CACHES = {
         "default": {

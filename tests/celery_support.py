@@ -64,8 +64,11 @@ def test_database_url() -> str:
 
 def worker_process(module: str, *, redis_url: str, extra_env: dict | None = None):
     """A real worker in its own process group (so SIGKILL reaches it and its children)."""
+    # The worker is told its Redis database outright: it must not move it on again as a pytest-xdist
+    # process would (config/settings.py).
+    inherited = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
     env = {
-        **os.environ,
+        **inherited,
         "DATABASE_URL": test_database_url(),
         "REDIS_URL": redis_url,
         "DJANGO_SETTINGS_MODULE": "config.settings",

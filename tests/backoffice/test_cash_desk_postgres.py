@@ -107,3 +107,60 @@ def test_cash_racing_a_till_close_is_either_in_the_till_count_or_refused(desk):
     assert till.expected_cash == Decimal("1000.00") + 10 * posted
     assert balance(desk["wallet"]) == Decimal("500.00") + 10 * posted
     call_command("ledger_audit")
+
+
+def test_one_large_cash_out_approval_pays_out_once_when_two_withdrawals_race(
+    desk, settings, monkeypatch
+):
+    """Two withdrawals with different keys, each authorised by the customer (a code and their
+    authenticator), race for one branch manager's approval: one pays out, the other is refused
+    with a clear message — never a server error, never twice."""
+    from backoffice import approvals
+    from config.api_errors import ApplicationError
+    from tests.accounts.factories import TOTPDeviceFactory, totp_code
+
+    settings.BACKOFFICE_CASH_OUT_APPROVAL_LIMIT = "300.00"
+    cash_services.cash_in(
+        teller=desk["teller"],
+        customer_pk=desk["customer"].pk,
+        amount="400.00",
+        idempotency_key="in",
+    )
+    manager = staff(roles.BRANCH_MANAGER, branch("PGX"))
+    asked = cash_services.large_cash_out_request(
+        teller=desk["teller"], customer_pk=desk["customer"].pk, amount="400.00", reason="学费"
+    )
+    approvals.approval_approve(actor=manager, pk=asked.pk)
+    _row, code = cash_code_issue(user=desk["customer"], amount="400.00")
+    otp = totp_code(TOTPDeviceFactory(user=desk["customer"]), steps_ahead=1)
+    authorisations = [{"code": code}, {"otp": otp}]
+    # Both have passed the first look for an unused approval before either posts; the teller's
+    # till row lock then orders the two postings, so the second sees the first's movement.
+    both_authorised = threading.Barrier(2, timeout=30)
+    authorise = cash_services.cash_out_authorise
+
+    def authorise_then_wait(**kwargs):
+        result = authorise(**kwargs)
+        both_authorised.wait()
+        return result
+
+    monkeypatch.setattr(cash_services, "cash_out_authorise", authorise_then_wait)
+
+    outcomes = _together(
+        2,
+        lambda i: cash_services.cash_out(
+            teller=desk["teller"],
+            customer_pk=desk["customer"].pk,
+            amount="400.00",
+            idempotency_key=f"race-{i}",
+            **authorisations[i],
+        ),
+    )
+    kinds = sorted(kind for kind, _value in outcomes)
+    assert kinds == ["error", "ok"], outcomes
+    refusal = next(value for kind, value in outcomes if kind == "error")
+    assert isinstance(refusal, ApplicationError), refusal
+    assert refusal.get_codes() == "approval_required"
+    assert balance(desk["wallet"]) == Decimal("500.00")
+    assert Transaction.objects.filter(kind=Transaction.Kind.CASH_OUT).count() == 1
+    call_command("ledger_audit")
