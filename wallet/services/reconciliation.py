@@ -35,15 +35,20 @@ from accounts.bank import bank_connector
 from accounts.bank.camt053 import CODE_FEE, Statement
 from config.api_errors import ApplicationError
 
+from .. import events, ledger
 from ..camt053 import StatementRefused, camt053_parse
 from ..models import (
     BankStatement,
     BankStatementLine,
     Entry,
+    FundingOrder,
     LedgerAccount,
     ReconciliationException,
     ReconciliationMatch,
+    Transaction,
+    Wallet,
 )
+from .common import system_account_ensure, wallet_account_ensure
 
 REFERENCE_KEY = "funding_reference"
 Kind = ReconciliationException.Kind
@@ -330,3 +335,60 @@ def reconciliation_exception_resolve(
         update_fields=["state", "resolved_at", "resolved_by", "resolution_reason", "adjustment"]
     )
     return exception
+
+
+# --- adjustments (carried out by the back office's four-eyes approval) -----------------------
+
+
+def exception_wallet(exception: ReconciliationException):
+    """The customer wallet an exception is about (through its funding order), or None: a bank
+    fee or a line with a reference the wallet never gave is about no customer."""
+    reference = exception.reference
+    if exception.entry_id:
+        reference = _reference(exception.entry) or reference
+    order = (
+        FundingOrder.objects.select_related("wallet__user").filter(reference=reference).first()
+        if reference
+        else None
+    )
+    return order.wallet if order else None
+
+
+def reconciliation_adjustment_check(*, exception: ReconciliationException) -> Wallet:
+    """Refuse, naming why, an adjustment that cannot be made; else the wallet it moves money of."""
+    if exception.state != ReconciliationException.State.OPEN:
+        message = _("This exception was already resolved.")
+        raise ApplicationError(message, code="already_resolved", fields={"exception": [message]})
+    wallet = exception_wallet(exception)
+    if wallet is None or exception.amount == 0:
+        message = _(
+            "This exception is about no customer's wallet: resolve it with a reason instead."
+        )
+        raise ApplicationError(message, code="not_adjustable", fields={"exception": [message]})
+    return wallet
+
+
+def reconciliation_adjustment_post(*, exception_id: int, actor, reason: str) -> Transaction:
+    """Post the correction the bank's statement shows is needed, between the clearing account
+    and the customer's wallet (`exception.amount` on clearing, the opposite on the wallet), and
+    resolve the exception with it. Runs inside the approval's transaction (not durable)."""
+    exception = ReconciliationException.objects.select_for_update().get(pk=exception_id)
+    wallet = reconciliation_adjustment_check(exception=exception)
+    clearing = system_account_ensure(
+        kind=LedgerAccount.Kind.BANK_CLEARING, currency=exception.currency
+    )
+    own = wallet_account_ensure(wallet=wallet, currency=exception.currency)
+    txn = ledger.post(
+        kind=Transaction.Kind.ADJUSTMENT,
+        legs=[ledger.Leg(clearing, exception.amount), ledger.Leg(own, -exception.amount)],
+        initiated_by=actor,
+        description=f"bank reconciliation: {exception.get_kind_display()} {exception.reference}"[
+            :200
+        ],
+        metadata={"reconciliation_exception": exception.pk, "to_wallet": wallet.handle},
+    )
+    events.emit(events.MONEY_MOVED, transaction_id=txn.pk)
+    reconciliation_exception_resolve(
+        exception_id=exception.pk, actor=actor, reason=reason, adjustment=txn
+    )
+    return txn
