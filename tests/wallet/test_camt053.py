@@ -6,9 +6,17 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from accounts.bank.camt053 import CODE_FEE, CREDIT, DEBIT
 from wallet.camt053 import StatementRefused, camt053_parse
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
 
 HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"

@@ -10,7 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.bank.camt053 import (
     CODE_PAYMENT_RECEIVED,
@@ -36,6 +36,14 @@ from wallet.models import (
 from wallet.services.reconciliation import bank_statement_import, reconcile_bank_day
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
 Kind = ReconciliationException.Kind
 
 
