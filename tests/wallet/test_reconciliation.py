@@ -323,3 +323,17 @@ def test_a_refused_statement_stores_nothing_and_the_command_says_why(tmp_path):
     assert not BankStatement.objects.exists()
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("reconcile_bank", "--date", "27/11/2026")
+
+
+def test_the_periodic_task_reconciles_the_previous_business_day_once(settings):
+    from accounts.bank.camt053 import previous_business_day
+    from wallet import tasks
+
+    assert "wallet.reconcile_bank" in {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    first = tasks.reconcile_bank()
+    assert tasks.reconcile_bank() == first == {"CNY": {"matched": 0, "unmatched": 0}}
+    assert list(BankStatement.objects.values_list("date", flat=True)) == [
+        previous_business_day(timezone.localdate())
+    ]
