@@ -6,6 +6,7 @@ and each entry to at most one line. Whatever does not match opens a Reconciliati
 which a person resolves with a reason: nothing is ever matched silently.
 """
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -79,6 +80,13 @@ class BankStatementLine(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="bank_line_amount_positive"),
         ]
+        # What the bank said is evidence: never changed or removed once imported.
+        triggers = [
+            pgtrigger.Protect(
+                name="bank_statement_line_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
 
     def __str__(self):
         return f"{self.statement_id}#{self.position} {self.direction} {self.amount}"
@@ -106,6 +114,12 @@ class ReconciliationMatch(models.Model):
     class Meta:
         verbose_name = _("reconciliation match")
         verbose_name_plural = _("reconciliation matches")
+        triggers = [
+            pgtrigger.Protect(
+                name="reconciliation_match_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
 
     def __str__(self):
         return f"line {self.line_id} = entry {self.entry_id}"

@@ -337,3 +337,28 @@ def test_the_periodic_task_reconciles_the_previous_business_day_once(settings):
     assert list(BankStatement.objects.values_list("date", flat=True)) == [
         previous_business_day(timezone.localdate())
     ]
+
+
+@pytest.mark.postgres
+def test_imported_lines_and_matches_cannot_be_changed_or_removed(
+    customer_wallet, django_capture_on_commit_callbacks
+):
+    from django.db import DatabaseError, transaction
+
+    wallet, today = customer_wallet, timezone.localdate()
+    order = _fund(
+        django_capture_on_commit_callbacks,
+        wallet=wallet,
+        source=_source(wallet.user, "1234"),
+        amount="80.00",
+        key="t1",
+    )
+    _settled_on(order, today)
+    reconcile_bank_day(day=next_business_day(today))
+    assert ReconciliationMatch.objects.count() == 1
+    with pytest.raises(DatabaseError, match="pgtrigger"), transaction.atomic():
+        ReconciliationMatch.objects.all().delete()
+    with pytest.raises(DatabaseError, match="pgtrigger"), transaction.atomic():
+        BankStatementLine.objects.update(amount=Decimal("1.00"))
+    with pytest.raises(DatabaseError, match="pgtrigger"), transaction.atomic():
+        ReconciliationMatch.objects.update(line=None)
