@@ -275,6 +275,8 @@ class SandboxInstrument(models.Model):
         NORMAL = "normal", _("Settles normally")
         INSUFFICIENT_FUNDS = "insufficient_funds", _("Insufficient funds at the bank")
         ACCOUNT_CLOSED = "account_closed", _("Account closed")
+        # Withdrawals settle, then the receiving bank sends the money back days later.
+        RETURNS_PAYMENTS = "returns_payments", _("Pays out, then returns the payment")
 
     token = models.CharField(max_length=64, unique=True)
     behaviour = models.CharField(max_length=20, choices=Behaviour.choices)

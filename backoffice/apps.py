@@ -27,3 +27,8 @@ class BackofficeConfig(AppConfig):
 
         register_handler(BREAK_GLASS_ALERT, break_glass_alert_send)
         register_cards()
+
+        from . import reconciliation
+
+        reconciliation.register_approval_actions()
+        reconciliation.register_cards()

@@ -103,6 +103,10 @@ class AuditEvent(models.Model):
         BREAK_GLASS = "break_glass", _("Break-glass access")
         BREAK_GLASS_REVIEW = "break_glass_review", _("Break-glass review")
         TRAINING_ATTEMPT = "training_attempt", _("Training quiz taken")
+        RECONCILIATION_RESOLVE = (
+            "reconciliation_resolve",
+            _("Bank reconciliation exception resolved"),
+        )
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Done")
@@ -180,6 +184,10 @@ class ApprovalRequest(models.Model):
         REVERSE_TRANSACTION = "reverse_transaction", _("Reverse a posted transaction")
         CASH_OUT_ABOVE_LIMIT = "cash_out_above_limit", _("Cash-out above the limit")
         LIMIT_OVERRIDE = "limit_override", _("Limit override")
+        RECONCILIATION_ADJUSTMENT = (
+            "reconciliation_adjustment",
+            _("Bank reconciliation adjustment"),
+        )
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for approval")

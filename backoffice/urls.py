@@ -1,6 +1,13 @@
 from django.urls import path
 
-from . import cash_views, onboarding_views, views, views_access, views_training
+from . import (
+    cash_views,
+    onboarding_views,
+    reconciliation_views,
+    views,
+    views_access,
+    views_training,
+)
 
 app_name = "backoffice"
 
@@ -46,4 +53,12 @@ urlpatterns = [
         views_access.break_glass_review,
         name="break_glass_review",
     ),
+    # bank reconciliation (issue 11)
+    path("reconciliation/", reconciliation_views.queue, name="reconciliation_queue"),
+    path(
+        "reconciliation/exceptions/<int:pk>/",
+        reconciliation_views.exception_detail,
+        name="reconciliation_exception",
+    ),
+    path("reconciliation/ops/", reconciliation_views.ops, name="reconciliation_ops"),
 ]

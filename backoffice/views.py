@@ -55,6 +55,7 @@ def home(request):
     """The person's work: the cards their roles get (home_cards.py), and their tools."""
     from .break_glass import can_break_glass, can_review_break_glass
     from .home_cards import cards_for
+    from .reconciliation import can_reconcile
     from .training import can_see_team_training
 
     profile = StaffProfile.objects.select_related("branch").filter(user=request.user).first()
@@ -74,6 +75,7 @@ def home(request):
             "can_break_glass": can_break_glass(request.user),
             "can_review_break_glass": can_review_break_glass(request.user),
             "can_see_team_training": can_see_team_training(request.user),
+            "can_reconcile": can_reconcile(request.user),
         },
     )
 

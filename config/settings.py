@@ -390,6 +390,14 @@ BANK_CONNECTOR = env.str("BANK_CONNECTOR", default="accounts.bank.sandbox.Sandbo
 # The sandbox declines this share (0 to 1) of operations at random, and answers this slowly.
 BANK_SANDBOX_FAILURE_RATE = env.float("BANK_SANDBOX_FAILURE_RATE", default=0.0)
 BANK_SANDBOX_DELAY_SECONDS = env.float("BANK_SANDBOX_DELAY_SECONDS", default=0.0)
+# Bank statements and reconciliation (issue 11): the wallet's clearing account at the bank as
+# its statements name it, what the sandbox charges per day with activity and after how many
+# business days it books a returned payment; how many days apart a bank line and a ledger entry
+# may be and still match (late bookings, weekends).
+BANK_CLEARING_ACCOUNT_ID = env.str("BANK_CLEARING_ACCOUNT_ID", default="CN-SANDBOX-CLEARING-0001")
+BANK_SANDBOX_DAILY_FEE = env.str("BANK_SANDBOX_DAILY_FEE", default="5.00")
+BANK_SANDBOX_RETURN_AFTER_DAYS = env.int("BANK_SANDBOX_RETURN_AFTER_DAYS", default=3)
+RECONCILIATION_WINDOW_DAYS = env.int("RECONCILIATION_WINDOW_DAYS", default=5)
 # Wrong micro-deposit answers before a linked account's verification is locked.
 LINKED_ACCOUNT_MAX_VERIFY_ATTEMPTS = env.int("LINKED_ACCOUNT_MAX_VERIFY_ATTEMPTS", default=3)
 # Top-ups and withdrawals move money between a customer's bank and wallet in these currencies.
@@ -425,6 +433,11 @@ CELERY_BEAT_SCHEDULE = {
     "seal-ledger": {
         "task": "wallet.seal_ledger",
         "schedule": env.float("LEDGER_SEAL_EVERY_SECONDS", default=10.0),
+    },
+    # Reconciles the previous business day's bank statement at 07:00 Beijing time (issue 11).
+    "reconcile-bank": {
+        "task": "wallet.reconcile_bank",
+        "schedule": crontab(hour=7, minute=0),
     },
 }
 # A customer who signed up without a referral link may enter a friend's code this many days.

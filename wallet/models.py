@@ -646,3 +646,11 @@ class CashWithdrawalCode(models.Model):
         return (
             self.voided_at is None and self.used_by_id is None and self.expires_at > timezone.now()
         )
+
+
+from .models_reconciliation import (  # noqa: E402,F401  (models of their own module, issue 11)
+    BankStatement,
+    BankStatementLine,
+    ReconciliationException,
+    ReconciliationMatch,
+)

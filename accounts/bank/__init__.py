@@ -11,6 +11,7 @@ Operations are asynchronous like a bank's: `debit_request`/`credit_request` only
 
 import functools
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
@@ -68,6 +69,10 @@ class BankConnector(Protocol):
     ) -> None: ...
 
     def operation_status(self, *, reference: str) -> OperationStatus: ...
+
+    def account_statement(self, *, day: date, currency: str) -> bytes:
+        """The day's ISO 20022 camt.053.001.08 statement of the wallet's clearing account at the
+        bank (settings.BANK_CLEARING_ACCOUNT_ID), as the bank sends it (accounts/bank/camt053.py)."""
 
 
 @functools.cache

@@ -7,12 +7,20 @@
   `BANK_SANDBOX_DELAY_SECONDS` makes every answer that slow, to rehearse a bad day.
 - Micro-deposits are two random amounts between 0.01 and 0.99; `statement` shows them, as
   the customer's own bank statement would.
+- Numbers ending in 0077 pay withdrawals out, then the receiving bank returns the payment
+  BANK_SANDBOX_RETURN_AFTER_DAYS business days later.
+- `account_statement` writes a day's camt.053 statement of the wallet's clearing account at
+  the bank, as a real bank would: what it settled is booked on the next business day, it
+  charges a fee on every day with activity, and returned payments come back later.
 
 It keeps no number: only the token, how the number told it to behave and what it sent.
 """
 
 import secrets
 import time
+from collections import defaultdict
+from datetime import date, datetime
+from datetime import time as day_time
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,6 +29,19 @@ from django.utils import timezone
 
 from ..models import Bank, LinkedAccount, SandboxInstrument, SandboxOperation
 from . import BankUnavailable, OperationStatus, Tokenized
+from .camt053 import (
+    CODE_FEE,
+    CODE_PAYMENT_RECEIVED,
+    CODE_PAYMENT_SENT,
+    CODE_RETURN,
+    CREDIT,
+    DEBIT,
+    Statement,
+    StatementEntry,
+    add_business_days,
+    camt053_render,
+    next_business_day,
+)
 
 ISSUERS = {
     "622202": Bank.ICBC,
@@ -37,6 +58,7 @@ ISSUERS = {
 BEHAVIOUR_BY_ENDING = {
     "0002": SandboxInstrument.Behaviour.INSUFFICIENT_FUNDS,
     "0069": SandboxInstrument.Behaviour.ACCOUNT_CLOSED,
+    "0077": SandboxInstrument.Behaviour.RETURNS_PAYMENTS,
 }
 _random = secrets.SystemRandom()
 
@@ -134,6 +156,113 @@ class SandboxBankConnector:
         operation.reason = reason
         operation.decided_at = timezone.now()
         operation.save(update_fields=["outcome", "reason", "decided_at"])
+
+    # --- the statement of the wallet's clearing account at the bank --------------------------
+
+    def account_statement(self, *, day: date, currency: str) -> bytes:
+        """The camt.053 statement of `day`: the same bytes every time for the same operations."""
+        booked = _booked_entries(currency)
+        opening = sum(
+            (
+                entry.signed_amount
+                for when, entries in booked.items()
+                if when < day
+                for entry in entries
+            ),
+            Decimal(0),
+        )
+        entries = booked.get(day, [])
+        closing = opening + sum((entry.signed_amount for entry in entries), Decimal(0))
+        stamp = f"{day:%Y%m%d}"
+        created = timezone.make_aware(
+            datetime.combine(next_business_day(day), day_time(6, 0)),
+            timezone.get_default_timezone(),
+        )
+        return camt053_render(
+            Statement(
+                message_id=f"SBX-{currency}-{stamp}",
+                statement_id=f"SBX-STMT-{currency}-{stamp}",
+                created_at=created,
+                account_id=settings.BANK_CLEARING_ACCOUNT_ID,
+                currency=currency,
+                day=day,
+                opening_balance=opening,
+                closing_balance=closing,
+                entries=entries,
+            )
+        )
+
+
+def _booked_entries(currency: str) -> dict[date, list[StatementEntry]]:
+    """Every entry the sandbox bank ever booked on the clearing account, by booking day.
+
+    A settled top-up (the bank debited the customer's card) is money in, a settled withdrawal
+    money out, each booked on the business day after it settled, with that day as value date.
+    A withdrawal to an instrument that returns payments comes back (money in) some business
+    days after it was booked. Every day with activity ends with the bank's fee (money out).
+    """
+    operations = SandboxOperation.objects.filter(
+        currency=currency, outcome=SandboxOperation.Outcome.SETTLED, decided_at__isnull=False
+    ).order_by("decided_at", "reference")
+    returning = set(
+        SandboxInstrument.objects.filter(
+            behaviour=SandboxInstrument.Behaviour.RETURNS_PAYMENTS,
+            token__in={operation.token for operation in operations},
+        ).values_list("token", flat=True)
+    )
+    raw: dict[date, list[dict]] = defaultdict(list)
+    for operation in operations:
+        settled_on = timezone.localdate(operation.decided_at)
+        booked_on = next_business_day(settled_on)
+        money_in = operation.direction == "debit"
+        raw[booked_on].append(
+            {
+                "amount": operation.amount,
+                "direction": CREDIT if money_in else DEBIT,
+                "value_date": settled_on,
+                "end_to_end_id": operation.reference,
+                "bank_code": CODE_PAYMENT_RECEIVED if money_in else CODE_PAYMENT_SENT,
+            }
+        )
+        if not money_in and operation.token in returning:
+            returned_on = add_business_days(booked_on, settings.BANK_SANDBOX_RETURN_AFTER_DAYS)
+            raw[returned_on].append(
+                {
+                    "amount": operation.amount,
+                    "direction": CREDIT,
+                    "value_date": returned_on,
+                    "end_to_end_id": operation.reference,
+                    "bank_code": CODE_RETURN,
+                    "returned": True,
+                    "return_reason": "AC04",
+                    "info": "RETURNED: account closed at the receiving bank",
+                }
+            )
+    booked: dict[date, list[StatementEntry]] = {}
+    fee = Decimal(settings.BANK_SANDBOX_DAILY_FEE)
+    for day in sorted(raw):
+        rows = raw[day]
+        if fee:
+            rows.append(
+                {
+                    "amount": fee,
+                    "direction": DEBIT,
+                    "value_date": day,
+                    "end_to_end_id": "",
+                    "bank_code": CODE_FEE,
+                    "info": "ACCOUNT SERVICE CHARGE",
+                }
+            )
+        booked[day] = [
+            StatementEntry(
+                currency=currency,
+                booking_date=day,
+                account_servicer_ref=f"SBX{day:%Y%m%d}{position:05d}",
+                **row,
+            )
+            for position, row in enumerate(rows, start=1)
+        ]
+    return booked
 
 
 # --- for the demo and the tests --------------------------------------------------------------

@@ -58,9 +58,11 @@ def test_every_demo_customer_has_an_active_wallet_funded_once_through_the_ledger
         assert wallet.status == Wallet.Status.ACTIVE
         assert wallet.accounts.get(currency="CNY").balance == Decimal("1000.00")
     # The four demo customers (three at SH001, one at BJ001) and the two load-test ones.
-    assert Transaction.objects.filter(kind="top_up").count() == 6
+    assert Transaction.objects.filter(kind="top_up", metadata__demo_opening=True).count() == 6
     clearing = LedgerAccount.objects.get(kind="bank_clearing", currency="CNY")
-    assert clearing.balance == Decimal("-6000.00")
+    # and the bank reconciliation demo (seed_reconciliation.py): once, however often it runs,
+    # 赵磊 topped up 200.00 and withdrew 80.00 and 50.00 through the sandbox bank.
+    assert clearing.balance == Decimal("-6000.00") - Decimal("200.00") + Decimal("130.00")
     assert ledger_breaches() == []
 
 
@@ -109,3 +111,26 @@ def test_each_branch_has_an_onboarded_customer_and_the_teller_a_draft_to_resume(
     )
     assert drafts.count() == 1
     assert drafts.get().step == Onboarding.Step.IDENTITY
+
+
+def test_seed_demo_reconciles_two_bank_days_once_so_exceptions_wait_for_risk_officers():
+    from wallet.models import BankStatement, ReconciliationException, ReconciliationMatch
+
+    call_command("seed_demo", quiet=True)
+    first = (
+        list(BankStatement.objects.values_list("date", "matched_count", "exception_count")),
+        ReconciliationMatch.objects.count(),
+        ReconciliationException.objects.count(),
+    )
+    call_command("seed_demo", quiet=True)
+    assert first == (
+        list(BankStatement.objects.values_list("date", "matched_count", "exception_count")),
+        ReconciliationMatch.objects.count(),
+        ReconciliationException.objects.count(),
+    )
+    assert sorted(row[1:] for row in first[0]) == [(0, 2), (3, 1)]
+    assert sorted(ReconciliationException.objects.values_list("line__kind", flat=True)) == [
+        "fee",
+        "fee",
+        "return",
+    ]

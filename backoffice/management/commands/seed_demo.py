@@ -165,11 +165,20 @@ class Command(BaseCommand):
             customers=list(User.objects.filter(email__in=[c[0] for c in DEMO_CUSTOMERS]))
         )
         demo_referrals_and_points_ensure()
+        # Bank reconciliation (issue 11): 赵磊 tops up and withdraws through the sandbox bank, and
+        # the days the bank books them are reconciled: exceptions wait in the staff portal.
+        from backoffice.seed_reconciliation import demo_reconciliation_ensure
+
+        demo_reconciliation_ensure(customer=User.objects.get(email=SECOND_BRANCH_CUSTOMERS[0][0]))
         # Seal what the demo posted, so `ledger_audit` shows a verified chain from the start.
         chain_head = ledger_seal_pending()
 
         if not quiet:
             self._print_logins(staff_secrets, merchants, customers, password)
+            self.stdout.write(
+                "  Bank reconciliation: risk@demo.example sees the exceptions at "
+                "/backoffice/reconciliation/ (see README, `reconcile_bank`)."
+            )
             self.stdout.write(
                 f"  Ledger sealed up to #{chain_head.sequence} ({chain_head.hash[:16]}…); "
                 "check it with `python manage.py ledger_audit`."
