@@ -27,3 +27,9 @@ class BackofficeConfig(AppConfig):
 
         register_handler(BREAK_GLASS_ALERT, break_glass_alert_send)
         register_cards()
+
+        from promotions.audit import register_money_action_recorder
+
+        from .services import campaign_money_action_record
+
+        register_money_action_recorder(campaign_money_action_record)

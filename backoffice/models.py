@@ -103,6 +103,8 @@ class AuditEvent(models.Model):
         BREAK_GLASS = "break_glass", _("Break-glass access")
         BREAK_GLASS_REVIEW = "break_glass_review", _("Break-glass review")
         TRAINING_ATTEMPT = "training_attempt", _("Training quiz taken")
+        CAMPAIGN_FUND = "campaign_fund", _("Campaign pool funded")
+        VOUCHERS_ISSUE = "vouchers_issue", _("Vouchers issued")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Done")

@@ -26,8 +26,15 @@ from .models import PointsEntry, Referral
 class RewardSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     campaign = serializers.CharField(source="campaign.name")
-    amount = serializers.DecimalField(max_digits=20, decimal_places=2)
+    amount = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=2,
+        help_text="The cash paid; for a points reward, the points' cash value in the budget.",
+    )
     currency = serializers.CharField()
+    points = serializers.IntegerField(
+        help_text="A reward paid in points: how many (credited to the points balance); else 0."
+    )
     status = serializers.CharField(help_text="pending, settled, failed or refused")
     role = serializers.CharField(
         help_text="For a referral reward: referrer or referee; else empty."

@@ -62,7 +62,8 @@ class CampaignResults:
     rewarded: int  # customers with a paid reward
     pending: int
     failed: int
-    cost: Decimal  # what was paid out of the pool
+    cost: Decimal  # what was paid out of the pool (for points: their cash value)
+    points: int  # points given by a campaign rewarding points
     spent_since: int  # rewarded customers who made a payment after their reward
     days: list[dict]  # per day: date, rewards paid, cost
 
@@ -89,6 +90,7 @@ def campaign_results(campaign: Campaign) -> CampaignResults:
         pending=Count("pk", filter=Q(status=RewardGrant.Status.PENDING)),
         failed=Count("pk", filter=Q(status=RewardGrant.Status.FAILED)),
         cost=Coalesce(Sum("amount", filter=Q(status=settled)), Value(Decimal("0"))),
+        points=Coalesce(Sum("points", filter=Q(status=settled)), Value(0)),
     )
     paid_later = Transaction.objects.filter(
         initiated_by=OuterRef("user"),
