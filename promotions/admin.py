@@ -187,6 +187,7 @@ class CampaignAdmin(admin.ModelAdmin):
         "reward",
         "budget_total",
         "budget_used",
+        "budget_left",
         "pool",
         "grants",
         "state",
@@ -367,6 +368,10 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.display(description=_("spent (CNY)"), ordering="spent")
     def budget_used(self, obj):
         return money(obj.spent, obj.CURRENCY)
+
+    @admin.display(description=_("budget left (CNY)"))
+    def budget_left(self, obj):
+        return money(obj.remaining, obj.CURRENCY)
 
     @admin.display(description=_("pool balance"), ordering="pool_balance")
     def pool(self, obj):
