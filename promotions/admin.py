@@ -263,6 +263,7 @@ class CampaignAdmin(admin.ModelAdmin):
                         "percent",
                         "max_discount",
                         "voucher_valid_days",
+                        "points_price",
                         "merchants",
                         "merchant_categories",
                         "min_spend",
@@ -284,6 +285,7 @@ class CampaignAdmin(admin.ModelAdmin):
                         "percent",
                         "max_discount",
                         "voucher_valid_days",
+                        "points_price",
                     )
                 },
             ),
@@ -323,6 +325,7 @@ class CampaignAdmin(admin.ModelAdmin):
                             "percent",
                             "max_discount",
                             "voucher_valid_days",
+                            "points_price",
                         )
                     },
                 ),

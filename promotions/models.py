@@ -197,6 +197,16 @@ class Campaign(models.Model):
             "cash value: points ÷ points per redemption unit × reward (CNY per unit), rounded up."
         ),
     )
+    # --- a voucher campaign customers can also get with points ---
+    points_price = models.PositiveIntegerField(
+        _("price in points"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Reward type voucher: customers may exchange this many points for one voucher "
+            "(within the rewards per customer). Empty: not for points."
+        ),
+    )
     # --- end referral and points settings ---
 
     class Meta:
@@ -234,6 +244,14 @@ class Campaign(models.Model):
                 condition=Q(points_per_unit__gt=0),
                 name="campaign_points_unit_positive",
                 violation_error_message=_("A redemption unit needs at least one point."),
+            ),
+            models.CheckConstraint(
+                condition=Q(points_price__isnull=True)
+                | (Q(reward_type="voucher") & Q(points_price__gt=0)),
+                name="campaign_points_price_for_vouchers",
+                violation_error_message=_(
+                    "Only a campaign whose reward type is voucher can have a price in points."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(reward_type="points")
@@ -718,6 +736,10 @@ class PointsEntry(models.Model):
     # An activation bonus paid in points: the grant it settled (once).
     grant = models.OneToOneField(
         RewardGrant, null=True, blank=True, on_delete=models.PROTECT, related_name="points_entry"
+    )
+    # Redeemed for a voucher: the voucher it bought (once).
+    voucher = models.OneToOneField(
+        Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="points_entry"
     )
     # Taken back: the points of the reversed payment the balance could no longer cover.
     shortfall = models.PositiveIntegerField(_("not taken back"), default=0)

@@ -351,6 +351,105 @@ def _redeem_posting(
     return entry
 
 
+# --- points for a voucher ----------------------------------------------------------------------
+
+
+def voucher_offers_for_points(now=None) -> list[Campaign]:
+    """Running voucher campaigns with a price in points, cheapest first (one query)."""
+    now = now or timezone.now()
+    return list(
+        Campaign.objects.filter(
+            reward_type=Campaign.RewardType.VOUCHER,
+            points_price__isnull=False,
+            is_active=True,
+            starts_at__lte=now,
+            ends_at__gt=now,
+        ).order_by("points_price", "pk")[:20]
+    )
+
+
+@dataclass(frozen=True)
+class VoucherPurchase:
+    entry: PointsEntry
+    replayed: bool
+
+
+def points_redeem_voucher(*, user: User, campaign_id, idempotency_key: str) -> VoucherPurchase:
+    """Exchange the campaign's price in points for one of its vouchers, once per
+    Idempotency-Key. No money moves now: like any voucher, its discount is paid from the
+    campaign's pool and counted in its budget when used."""
+    key = idempotency_key_clean(idempotency_key)
+    if isinstance(campaign_id, bool) or not isinstance(campaign_id, int):
+        raise _voucher_offer_error(_("Choose a voucher offered for points."), "offer_invalid")
+    fingerprint = request_fingerprint({"kind": "points_voucher", "campaign": campaign_id})
+    earlier = _earlier_redemption(user, key, fingerprint)
+    if earlier is not None:
+        return VoucherPurchase(earlier, replayed=True)
+    try:
+        entry = _voucher_purchase(user=user, campaign_id=campaign_id, key=key, fp=fingerprint)
+    except IntegrityError:
+        earlier = _earlier_redemption(user, key, fingerprint)
+        if earlier is None:
+            raise
+        return VoucherPurchase(earlier, replayed=True)
+    return VoucherPurchase(entry, replayed=False)
+
+
+def _voucher_offer_error(message: str, code: str) -> ApplicationError:
+    return ApplicationError(message, code=code, fields={"campaign": [message]})
+
+
+@transaction.atomic(durable=True)
+def _voucher_purchase(*, user, campaign_id: int, key: str, fp: str) -> PointsEntry:
+    from .vouchers import voucher_issue
+
+    now = timezone.now()
+    campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+    offered = (
+        campaign is not None
+        and campaign.reward_type == Campaign.RewardType.VOUCHER
+        and campaign.points_price
+        and campaign.is_active
+        and campaign.starts_at <= now < campaign.ends_at
+    )
+    if not offered:
+        raise _voucher_offer_error(_("This voucher is not offered for points now."), "offer_gone")
+    account = _account_locked(user.pk)
+    earlier = _earlier_redemption(user, key, fp)  # a same-key twin committed first
+    if earlier is not None:
+        return earlier
+    if not services._eligible(campaign, user, now):
+        raise _voucher_offer_error(_("This voucher is not offered to you."), "offer_not_eligible")
+    if campaign.vouchers.filter(user=user).count() >= campaign.per_customer_cap:
+        raise _voucher_offer_error(
+            _("You already have as many of these vouchers as a customer can get."),
+            "offer_cap_reached",
+        )
+    price = campaign.points_price
+    if account.balance < price:
+        raise _voucher_offer_error(
+            _("You have %(balance)d points, fewer than %(points)d.")
+            % {"balance": account.balance, "points": price},
+            "points_insufficient",
+        )
+    voucher = voucher_issue(campaign=campaign, user=user, now=now)
+    _spend_oldest_first(account, price, now)
+    account.balance -= price
+    account.save(update_fields=["balance", "updated_at"])
+    return PointsEntry.objects.create(
+        account=account,
+        campaign=campaign,
+        kind=PointsEntry.Kind.REDEEMED,
+        points=-price,
+        balance_after=account.balance,
+        voucher=voucher,
+        idempotency_key=key,
+        request_fingerprint=fp,
+        description=f"{campaign.name} · {voucher.label}"[:200],
+        created_at=now,
+    )
+
+
 def points_expire(*, now=None) -> int:
     """Expire what is left of earnings past their date; one transaction per customer. Returns
     how many points expired. Running it twice expires nothing more."""

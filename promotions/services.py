@@ -130,6 +130,7 @@ CAMPAIGN_EDITABLE_FIELDS = (
     "points_per_unit",
     "points_valid_days",
     "reward_points",
+    "points_price",
 )
 
 
