@@ -32,3 +32,9 @@ class BackofficeConfig(AppConfig):
 
         reconciliation.register_approval_actions()
         reconciliation.register_cards()
+
+        from promotions.audit import register_money_action_recorder
+
+        from .services import campaign_money_action_record
+
+        register_money_action_recorder(campaign_money_action_record)

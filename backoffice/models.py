@@ -107,6 +107,8 @@ class AuditEvent(models.Model):
             "reconciliation_resolve",
             _("Bank reconciliation exception resolved"),
         )
+        CAMPAIGN_FUND = "campaign_fund", _("Campaign pool funded")
+        VOUCHERS_ISSUE = "vouchers_issue", _("Vouchers issued")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Done")

@@ -108,6 +108,21 @@ def audit_record(
     )
 
 
+def campaign_money_action_record(
+    *, actor: User, action: str, outcome: str, detail: dict, reason: str = "", request=None
+) -> AuditEvent:
+    """promotions' recorder (promotions.audit): a campaign admin funded a pool or issued
+    vouchers, in the transaction of that action."""
+    return audit_record(
+        actor=actor,
+        action=action,
+        detail=detail,
+        reason=reason,
+        request=request,
+        outcome=outcome,
+    )
+
+
 # --- customer lookup and view --------------------------------------------------------------
 
 SEARCH_PAGE_SIZE = 25

@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from config.api_errors import ApplicationError
 from config.csv_export import csv_response
@@ -118,6 +119,7 @@ class CampaignForm(forms.ModelForm):
         "points_per_cny",
         "points_per_unit",
         "points_valid_days",
+        "reward_points",
     )
 
     def __init__(self, *args, **kwargs):
@@ -132,6 +134,22 @@ class CampaignForm(forms.ModelForm):
                 cleaned[name] = Campaign._meta.get_field(name).default
         if cleaned.get("kind") == Campaign.Kind.POINTS and not cleaned.get("points_per_unit"):
             self.add_error("points_per_unit", _("A redemption unit needs at least one point."))
+        self._clean_points_reward(cleaned)
+
+    def _clean_points_reward(self, cleaned):
+        """Points as a reward: an activation bonus only, a number of points, a cash value."""
+        if self._value(cleaned, "reward_type") != Campaign.RewardType.POINTS:
+            return
+        if self._value(cleaned, "kind") != Campaign.Kind.ACTIVATION_BONUS:
+            self.add_error(
+                "reward_type" if "reward_type" in self.fields else None,
+                _("Only an activation bonus can reward points."),
+            )
+        elif not cleaned.get("reward_points"):
+            self.add_error(
+                "reward_points" if "reward_points" in self.fields else None,
+                _("Enter how many points each customer receives."),
+            )
 
     # --- end referrals and points ---
 
@@ -169,6 +187,7 @@ class CampaignAdmin(admin.ModelAdmin):
         "reward",
         "budget_total",
         "budget_used",
+        "budget_left",
         "pool",
         "grants",
         "state",
@@ -224,6 +243,19 @@ class CampaignAdmin(admin.ModelAdmin):
             BASICS,
             (_("Reward"), {"fields": ("reward_type", "reward_amount")}),
             (
+                _("Points (reward type points)"),
+                {
+                    "fields": ("reward_points", "points_per_unit", "points_valid_days"),
+                    "description": _(
+                        "The customer's points balance receives the points given; they are "
+                        "redeemed through the running points programme. Reward (CNY) is then "
+                        "the cash value of one redemption unit: the budget counts each reward "
+                        "as points given ÷ points per redemption unit × reward, rounded up. "
+                        "Use the points programme's rate."
+                    ),
+                },
+            ),
+            (
                 _("Voucher terms (reward type voucher)"),
                 {
                     "fields": (
@@ -231,6 +263,7 @@ class CampaignAdmin(admin.ModelAdmin):
                         "percent",
                         "max_discount",
                         "voucher_valid_days",
+                        "points_price",
                         "merchants",
                         "merchant_categories",
                         "min_spend",
@@ -252,6 +285,7 @@ class CampaignAdmin(admin.ModelAdmin):
                         "percent",
                         "max_discount",
                         "voucher_valid_days",
+                        "points_price",
                     )
                 },
             ),
@@ -291,6 +325,7 @@ class CampaignAdmin(admin.ModelAdmin):
                             "percent",
                             "max_discount",
                             "voucher_valid_days",
+                            "points_price",
                         )
                     },
                 ),
@@ -301,7 +336,14 @@ class CampaignAdmin(admin.ModelAdmin):
             )
             points = (
                 self.POINTS[0],
-                {"fields": ("points_per_cny", "points_per_unit", "points_valid_days")},
+                {
+                    "fields": (
+                        "points_per_cny",
+                        "points_per_unit",
+                        "points_valid_days",
+                        "reward_points",
+                    )
+                },
             )
             return (self.BASICS, *everything, self.WHERE, referral, points, self.WHO, self.MONEY)
         return self.FIELDSETS_BY_KIND[obj.kind]
@@ -316,6 +358,10 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("reward (CNY)"), ordering="reward_amount")
     def reward(self, obj):
+        if obj.rewards_points:
+            return ngettext("%(n)d point", "%(n)d points", obj.reward_points) % {
+                "n": obj.reward_points
+            }
         return money(obj.reward_amount, obj.CURRENCY)
 
     @admin.display(description=_("total budget (CNY)"), ordering="budget")
@@ -325,6 +371,10 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.display(description=_("spent (CNY)"), ordering="spent")
     def budget_used(self, obj):
         return money(obj.spent, obj.CURRENCY)
+
+    @admin.display(description=_("budget left (CNY)"))
+    def budget_left(self, obj):
+        return money(obj.remaining, obj.CURRENCY)
 
     @admin.display(description=_("pool balance"), ordering="pool_balance")
     def pool(self, obj):
@@ -347,6 +397,11 @@ class CampaignAdmin(admin.ModelAdmin):
             return _("Paused")
         if obj.starts_at > now:
             return _("Scheduled")
+        if obj.rewards_points:
+            # Points cost the pool nothing until redeemed (from the points programme's pool).
+            if obj.budget - obj.spent < obj.points_reward_value:
+                return _("Exhausted")
+            return _("Running")
         if obj.budget - obj.spent <= 0 or (
             obj.benefit == Campaign.Benefit.FIXED and obj.budget - obj.spent < obj.reward_amount
         ):
@@ -408,7 +463,10 @@ class CampaignAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 issued, skipped = vouchers.vouchers_issue(
-                    campaign=campaign, emails=form.cleaned_data["emails"].split()
+                    campaign=campaign,
+                    emails=form.cleaned_data["emails"].split(),
+                    issued_by=request.user,
+                    request=request,
                 )
             except ApplicationError as exc:
                 form.add_error(None, str(exc.detail))
@@ -474,7 +532,10 @@ class CampaignAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 services.campaign_fund(
-                    campaign=campaign, amount=form.cleaned_data["amount"], funded_by=request.user
+                    campaign=campaign,
+                    amount=form.cleaned_data["amount"],
+                    funded_by=request.user,
+                    request=request,
                 )
             except ApplicationError as exc:
                 form.add_error("amount", str(exc.detail))
@@ -521,7 +582,15 @@ class CampaignAdmin(admin.ModelAdmin):
             return redirect(reverse("admin:promotions_campaign_changelist"))
         response, writer = csv_response(f"campaign-{campaign.pk}-results.csv")
         writer.writerow(
-            [_("Reward"), _("Customer ID"), _("Amount"), _("Status"), _("Created"), _("Paid at")]
+            [
+                _("Reward"),
+                _("Customer ID"),
+                _("Amount"),
+                _("Points"),
+                _("Status"),
+                _("Created"),
+                _("Paid at"),
+            ]
         )
         grants = RewardGrant.objects.filter(campaign=campaign).order_by("pk")
         for grant in grants.iterator(chunk_size=500):
@@ -530,6 +599,7 @@ class CampaignAdmin(admin.ModelAdmin):
                     grant.pk,
                     grant.user_id,
                     grant.amount,
+                    grant.points,
                     grant.get_status_display(),
                     grant.created_at.isoformat(),
                     grant.settled_at.isoformat() if grant.settled_at else "",
@@ -562,7 +632,17 @@ def _daily_chart(days: list[dict]) -> list[dict]:
 
 @admin.register(RewardGrant)
 class RewardGrantAdmin(admin.ModelAdmin):
-    list_display = ("pk", "campaign", "user", "amount", "status", "reason", "created_at")
+    list_display = (
+        "pk",
+        "campaign",
+        "user",
+        "amount",
+        "points",
+        "status",
+        "reason",
+        "clawback_shortfall",
+        "created_at",
+    )
     list_filter = ("status", "campaign")
     list_select_related = ("campaign", "user")
     search_fields = ("user__email",)

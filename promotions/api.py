@@ -26,8 +26,15 @@ from .models import PointsEntry, Referral
 class RewardSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     campaign = serializers.CharField(source="campaign.name")
-    amount = serializers.DecimalField(max_digits=20, decimal_places=2)
+    amount = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=2,
+        help_text="The cash paid; for a points reward, the points' cash value in the budget.",
+    )
     currency = serializers.CharField()
+    points = serializers.IntegerField(
+        help_text="A reward paid in points: how many (credited to the points balance); else 0."
+    )
     status = serializers.CharField(help_text="pending, settled, failed or refused")
     role = serializers.CharField(
         help_text="For a referral reward: referrer or referee; else empty."
@@ -64,10 +71,21 @@ class PointsProgrammeSerializer(serializers.Serializer):
     valid_days = serializers.IntegerField()
 
 
+class VoucherOfferSerializer(serializers.Serializer):
+    campaign = serializers.IntegerField(source="pk", help_text="Send it to points/vouchers/.")
+    name = serializers.CharField()
+    label = serializers.CharField(source="offer_label", help_text="What the voucher gives.")
+    points_price = serializers.IntegerField(help_text="Points for one voucher.")
+    valid_days = serializers.IntegerField(source="voucher_valid_days")
+
+
 class PointsSerializer(serializers.Serializer):
     balance = serializers.IntegerField()
     history = PointsEntrySerializer(many=True, help_text="The latest 20 movements, newest first.")
     programme = PointsProgrammeSerializer(allow_null=True, help_text="The running programme.")
+    voucher_offers = VoucherOfferSerializer(
+        many=True, help_text="Vouchers the customer can get for points now."
+    )
 
 
 class RewardPageSerializer(serializers.Serializer):
@@ -95,6 +113,9 @@ def points_payload(user) -> dict:
         "balance": selectors.points_balance(user),
         "history": PointsEntrySerializer(selectors.points_history(user), many=True).data,
         "programme": programme_payload(points.points_programme_running()),
+        "voucher_offers": VoucherOfferSerializer(
+            points.voucher_offers_for_points(), many=True
+        ).data,
     }
 
 
@@ -156,6 +177,56 @@ class PointsRedeemApi(APIView):
                     "currency": entry.campaign.CURRENCY,
                     "transaction": entry.transaction_id,
                     "status": entry.transaction.status,
+                }
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )
+        if result.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class PointsVoucherInputSerializer(serializers.Serializer):
+    campaign = serializers.IntegerField(
+        min_value=1, max_value=2_147_483_647, help_text="A campaign of points.voucher_offers."
+    )
+
+
+class PointsVoucherSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The points entry.")
+    points = serializers.IntegerField(help_text="The points spent (positive).")
+    balance = serializers.IntegerField(help_text="Points left.")
+    voucher = serializers.IntegerField(help_text="The voucher, usable at payment (vouchers/).")
+    label = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class PointsVoucherApi(APIView):
+    """Exchange points for a voucher of a campaign that offers its vouchers for points."""
+
+    @extend_schema(
+        request=PointsVoucherInputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: PointsVoucherSerializer, **WRITE_ERRORS, 409: KEY_REUSED},
+    )
+    def post(self, request):
+        data = PointsVoucherInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = points.points_redeem_voucher(
+            user=request.user,
+            campaign_id=data.validated_data["campaign"],
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        entry = result.entry
+        response = Response(
+            PointsVoucherSerializer(
+                {
+                    "id": entry.pk,
+                    "points": -entry.points,
+                    "balance": entry.balance_after,
+                    "voucher": entry.voucher_id,
+                    "label": entry.voucher.label,
+                    "expires_at": entry.voucher.expires_at,
                 }
             ).data,
             status=status.HTTP_201_CREATED,

@@ -7,6 +7,11 @@ class PointsRedeemForm(forms.Form):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
 
+class PointsVoucherForm(forms.Form):
+    campaign = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2_147_483_647)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+
 class ReferralCodeForm(forms.Form):
     code = forms.CharField(
         label=_("A friend's referral code"),

@@ -7,7 +7,7 @@ under the campaign row's lock, so concurrent events never promise more than the 
 """
 
 import secrets
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 import pghistory
 from django.conf import settings
@@ -61,6 +61,7 @@ class Campaign(models.Model):
     class RewardType(models.TextChoices):
         CASH = "cash", _("Cash")
         VOUCHER = "voucher", _("Voucher")
+        POINTS = "points", _("Points")
 
     class Benefit(models.TextChoices):
         FIXED = "fixed", _("Fixed amount")
@@ -187,6 +188,25 @@ class Campaign(models.Model):
         help_text=_("This many points are redeemed for the reward amount in cash."),
     )
     points_valid_days = models.PositiveSmallIntegerField(_("points valid for (days)"), default=365)
+    # --- activation bonus paid in points (reward type points) ---
+    reward_points = models.PositiveIntegerField(
+        _("points given"),
+        default=0,
+        help_text=_(
+            "Reward type points: the points each customer receives. The budget counts their "
+            "cash value: points ÷ points per redemption unit × reward (CNY per unit), rounded up."
+        ),
+    )
+    # --- a voucher campaign customers can also get with points ---
+    points_price = models.PositiveIntegerField(
+        _("price in points"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Reward type voucher: customers may exchange this many points for one voucher "
+            "(within the rewards per customer). Empty: not for points."
+        ),
+    )
     # --- end referral and points settings ---
 
     class Meta:
@@ -225,10 +245,39 @@ class Campaign(models.Model):
                 name="campaign_points_unit_positive",
                 violation_error_message=_("A redemption unit needs at least one point."),
             ),
+            models.CheckConstraint(
+                condition=Q(points_price__isnull=True)
+                | (Q(reward_type="voucher") & Q(points_price__gt=0)),
+                name="campaign_points_price_for_vouchers",
+                violation_error_message=_(
+                    "Only a campaign whose reward type is voucher can have a price in points."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(reward_type="points")
+                | (Q(kind="activation_bonus") & Q(reward_points__gt=0)),
+                name="campaign_points_reward_is_activation",
+                violation_error_message=_(
+                    "Only an activation bonus rewards points, and it needs a number of points."
+                ),
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def rewards_points(self) -> bool:
+        return self.reward_type == self.RewardType.POINTS
+
+    @property
+    def points_reward_value(self) -> Decimal:
+        """What `reward_points` are worth in cash at this campaign's redemption rate, rounded
+        up to the fen: the budget is never promised less than the points can be redeemed for."""
+        if not self.points_per_unit:
+            return Decimal("0")
+        value = Decimal(self.reward_points) * self.reward_amount / self.points_per_unit
+        return value.quantize(Decimal("0.01"), rounding=ROUND_UP)
 
     @property
     def pool_code(self) -> str:
@@ -316,6 +365,29 @@ class RewardGrant(models.Model):
         related_name="grants",
         verbose_name=_("referral"),
     )
+    # Reward type points: the points credited when settled (`amount` is their cash value,
+    # reserved in the budget). 0 for a cash reward.
+    points = models.PositiveIntegerField(_("points"), default=0)
+    # The payment that qualified a first-payment cashback (so a reversal of it finds the grant).
+    source_transaction = models.ForeignKey(
+        Transaction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("qualifying payment"),
+    )
+    # A settled cashback whose payment was reversed: what was taken back from the wallet, and
+    # what could not be (the customer had already spent it).
+    clawback_transaction = models.OneToOneField(
+        Transaction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("taken back by"),
+    )
+    clawback_shortfall = models.DecimalField(_("not taken back (CNY)"), default=0, **AMOUNT)
     # How many times settlement was queued; the outbox dedupe key of a retry carries it.
     attempts = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
@@ -466,6 +538,16 @@ class Redemption(models.Model):
         verbose_name=_("transaction"),
     )
     amount = models.DecimalField(_("discount"), **AMOUNT)
+    # Set when the payment was reversed: the discount went back to the pool with the reversal,
+    # and its amount back to the campaign's budget (once).
+    reversed_by = models.OneToOneField(
+        Transaction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reversed by"),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -637,6 +719,7 @@ class PointsEntry(models.Model):
         EARNED = "earned", _("Earned")
         REDEEMED = "redeemed", _("Redeemed")
         EXPIRED = "expired", _("Expired")
+        CLAWED_BACK = "clawback", _("Taken back (payment reversed)")
 
     account = models.ForeignKey(PointsAccount, on_delete=models.PROTECT, related_name="entries")
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="points_entries")
@@ -645,10 +728,21 @@ class PointsEntry(models.Model):
     balance_after = models.PositiveIntegerField(_("balance after"))
     remaining = models.PositiveIntegerField(default=0)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True, db_index=True)
-    # Earned: the payment that earned it. Redeemed: the reward transaction that paid the cash.
+    # Earned: the payment that earned it (none for an activation bonus). Redeemed: the reward
+    # transaction that paid the cash. Taken back: the reversed payment whose points they were.
     transaction = models.ForeignKey(
         Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # An activation bonus paid in points: the grant it settled (once).
+    grant = models.OneToOneField(
+        RewardGrant, null=True, blank=True, on_delete=models.PROTECT, related_name="points_entry"
+    )
+    # Redeemed for a voucher: the voucher it bought (once).
+    voucher = models.OneToOneField(
+        Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="points_entry"
+    )
+    # Taken back: the points of the reversed payment the balance could no longer cover.
+    shortfall = models.PositiveIntegerField(_("not taken back"), default=0)
     # Redemptions carry the customer's Idempotency-Key and a fingerprint of the request.
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)
@@ -671,7 +765,17 @@ class PointsEntry(models.Model):
                 condition=Q(idempotency_key__isnull=False),
                 name="points_redemption_once_per_key",
             ),
-            models.CheckConstraint(condition=~Q(points=0), name="points_entry_not_zero"),
+            # A payment's points are taken back once, however often its reversal arrives.
+            models.UniqueConstraint(
+                fields=["transaction"],
+                condition=Q(kind="clawback"),
+                name="points_clawed_back_once_per_payment",
+            ),
+            # Zero only for a take-back the balance could not cover at all (all shortfall).
+            models.CheckConstraint(
+                condition=~Q(points=0) | (Q(kind="clawback") & Q(shortfall__gt=0)),
+                name="points_entry_not_zero_unless_shortfall",
+            ),
         ]
 
     def __str__(self):

@@ -39,6 +39,8 @@ def payment_rewards_apply(*, transaction_id: int) -> None:
     by the payment). Referral first: its lock order (campaign, referral) comes before the
     points account's, as in a redemption."""
     payment = Transaction.objects.get(pk=transaction_id)
+    if Transaction.objects.filter(reverses=payment).exists():
+        return  # reversed before this ran: it qualifies nothing and earns nothing
     debit = (
         Entry.objects.filter(
             transaction=payment, amount__lt=0, account__wallet__user_id=payment.initiated_by_id

@@ -81,6 +81,8 @@ def points_earn(
     earlier = PointsEntry.objects.filter(kind=PointsEntry.Kind.EARNED, transaction=payment).first()
     if earlier is not None:
         return earlier  # the event came again: the account's lock made this check race-free
+    if Transaction.objects.filter(reverses=payment).exists():
+        return None  # reversed before its points were credited (read under the account's lock)
     account.balance += points
     account.save(update_fields=["balance", "updated_at"])
     return PointsEntry.objects.create(
@@ -92,6 +94,98 @@ def points_earn(
         remaining=points,
         expires_at=now + timedelta(days=campaign.points_valid_days),
         transaction=payment,
+        description=payment.description[:200],
+        created_at=now,
+    )
+
+
+def points_bonus_credit(*, grant, campaign: Campaign, now=None) -> PointsEntry:
+    """Settle an activation bonus paid in points, in the grant's settlement (campaign and grant
+    rows locked by the caller, the grant pending): credit the points once and mark the grant
+    paid. The budget already holds their cash value; no money moves until they are redeemed
+    (from the running points programme's pool, like any points)."""
+    now = now or timezone.now()
+    account = _account_locked(grant.user_id)
+    account.balance += grant.points
+    account.save(update_fields=["balance", "updated_at"])
+    entry = PointsEntry.objects.create(
+        account=account,
+        campaign=campaign,
+        kind=PointsEntry.Kind.EARNED,
+        points=grant.points,
+        balance_after=account.balance,
+        remaining=grant.points,
+        expires_at=now + timedelta(days=campaign.points_valid_days),
+        grant=grant,
+        description=campaign.name[:200],
+        created_at=now,
+    )
+    grant.status = grant.Status.SETTLED
+    grant.settled_at = now
+    grant.reason = ""
+    grant.save(update_fields=["status", "settled_at", "reason"])
+    _notify_points_bonus(grant, campaign)
+    return entry
+
+
+def _notify_points_bonus(grant, campaign: Campaign) -> None:
+    from django.urls import reverse
+
+    from notifications.models import Notification
+    from notifications.services import notify
+
+    notify(
+        user=grant.user,
+        kind=Notification.Kind.TRANSACTION,
+        title=_("Points in: %(points)d") % {"points": grant.points},
+        body=_("%(campaign)s: %(points)d points were added to your balance.")
+        % {"campaign": campaign.name, "points": grant.points},
+        dedupe_key=f"reward-points:{grant.pk}",
+        link=reverse("promotions:rewards"),
+    )
+
+
+def points_clawback(*, user_id: int, payment: Transaction, now=None) -> PointsEntry | None:
+    """Take back the points a reversed payment earned, once, by a new entry (old ones are never
+    edited but for their `remaining`). What the customer already redeemed or lost to expiry is
+    not taken twice: the balance goes down to zero at most and the rest is recorded as the
+    entry's `shortfall` (the cash paid for redeemed points stays paid)."""
+    now = now or timezone.now()
+    earning = PointsEntry.objects.filter(kind=PointsEntry.Kind.EARNED, transaction=payment).first()
+    if earning is None:
+        return None  # it earned nothing (or not yet: earning checks for the reversal)
+    account = _account_locked(user_id)
+    earlier = PointsEntry.objects.filter(
+        kind=PointsEntry.Kind.CLAWED_BACK, transaction=payment
+    ).first()
+    if earlier is not None:
+        return earlier  # the reversal came again
+    earning = PointsEntry.objects.get(pk=earning.pk)  # its remaining, read under the lock
+    take = min(earning.points, account.balance)
+    from_earning = min(take, earning.remaining)
+    if from_earning:
+        earning.remaining -= from_earning
+        earning.save(update_fields=["remaining"])
+    if take > from_earning:
+        _spend_oldest_first(account, take - from_earning, now)
+    account.balance -= take
+    account.save(update_fields=["balance", "updated_at"])
+    shortfall = earning.points - take
+    if shortfall:
+        logger.warning(
+            "points account %s: %s points of reversed payment %s already spent",
+            account.pk,
+            shortfall,
+            payment.pk,
+        )
+    return PointsEntry.objects.create(
+        account=account,
+        campaign_id=earning.campaign_id,
+        kind=PointsEntry.Kind.CLAWED_BACK,
+        points=-take,
+        balance_after=account.balance,
+        transaction=payment,
+        shortfall=shortfall,
         description=payment.description[:200],
         created_at=now,
     )
@@ -255,6 +349,105 @@ def _redeem_posting(
     )
     events.emit(events.MONEY_MOVED, transaction_id=txn.pk)  # the usual "money in" alert
     return entry
+
+
+# --- points for a voucher ----------------------------------------------------------------------
+
+
+def voucher_offers_for_points(now=None) -> list[Campaign]:
+    """Running voucher campaigns with a price in points, cheapest first (one query)."""
+    now = now or timezone.now()
+    return list(
+        Campaign.objects.filter(
+            reward_type=Campaign.RewardType.VOUCHER,
+            points_price__isnull=False,
+            is_active=True,
+            starts_at__lte=now,
+            ends_at__gt=now,
+        ).order_by("points_price", "pk")[:20]
+    )
+
+
+@dataclass(frozen=True)
+class VoucherPurchase:
+    entry: PointsEntry
+    replayed: bool
+
+
+def points_redeem_voucher(*, user: User, campaign_id, idempotency_key: str) -> VoucherPurchase:
+    """Exchange the campaign's price in points for one of its vouchers, once per
+    Idempotency-Key. No money moves now: like any voucher, its discount is paid from the
+    campaign's pool and counted in its budget when used."""
+    key = idempotency_key_clean(idempotency_key)
+    if isinstance(campaign_id, bool) or not isinstance(campaign_id, int):
+        raise _voucher_offer_error(_("Choose a voucher offered for points."), "offer_invalid")
+    fingerprint = request_fingerprint({"kind": "points_voucher", "campaign": campaign_id})
+    earlier = _earlier_redemption(user, key, fingerprint)
+    if earlier is not None:
+        return VoucherPurchase(earlier, replayed=True)
+    try:
+        entry = _voucher_purchase(user=user, campaign_id=campaign_id, key=key, fp=fingerprint)
+    except IntegrityError:
+        earlier = _earlier_redemption(user, key, fingerprint)
+        if earlier is None:
+            raise
+        return VoucherPurchase(earlier, replayed=True)
+    return VoucherPurchase(entry, replayed=False)
+
+
+def _voucher_offer_error(message: str, code: str) -> ApplicationError:
+    return ApplicationError(message, code=code, fields={"campaign": [message]})
+
+
+@transaction.atomic(durable=True)
+def _voucher_purchase(*, user, campaign_id: int, key: str, fp: str) -> PointsEntry:
+    from .vouchers import voucher_issue
+
+    now = timezone.now()
+    campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+    offered = (
+        campaign is not None
+        and campaign.reward_type == Campaign.RewardType.VOUCHER
+        and campaign.points_price
+        and campaign.is_active
+        and campaign.starts_at <= now < campaign.ends_at
+    )
+    if not offered:
+        raise _voucher_offer_error(_("This voucher is not offered for points now."), "offer_gone")
+    account = _account_locked(user.pk)
+    earlier = _earlier_redemption(user, key, fp)  # a same-key twin committed first
+    if earlier is not None:
+        return earlier
+    if not services._eligible(campaign, user, now):
+        raise _voucher_offer_error(_("This voucher is not offered to you."), "offer_not_eligible")
+    if campaign.vouchers.filter(user=user).count() >= campaign.per_customer_cap:
+        raise _voucher_offer_error(
+            _("You already have as many of these vouchers as a customer can get."),
+            "offer_cap_reached",
+        )
+    price = campaign.points_price
+    if account.balance < price:
+        raise _voucher_offer_error(
+            _("You have %(balance)d points, fewer than %(points)d.")
+            % {"balance": account.balance, "points": price},
+            "points_insufficient",
+        )
+    voucher = voucher_issue(campaign=campaign, user=user, now=now)
+    _spend_oldest_first(account, price, now)
+    account.balance -= price
+    account.save(update_fields=["balance", "updated_at"])
+    return PointsEntry.objects.create(
+        account=account,
+        campaign=campaign,
+        kind=PointsEntry.Kind.REDEEMED,
+        points=-price,
+        balance_after=account.balance,
+        voucher=voucher,
+        idempotency_key=key,
+        request_fingerprint=fp,
+        description=f"{campaign.name} · {voucher.label}"[:200],
+        created_at=now,
+    )
 
 
 def points_expire(*, now=None) -> int:

@@ -20,7 +20,15 @@ from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 
 from wallet.models import AMOUNT, LedgerAccount, Transaction
 
-from .models import Campaign, PointsAccount, PointsEntry, Referral, RewardGrant, Voucher
+from .models import (
+    Campaign,
+    PointsAccount,
+    PointsEntry,
+    Redemption,
+    Referral,
+    RewardGrant,
+    Voucher,
+)
 
 
 def rewards_of(user) -> QuerySet[RewardGrant]:
@@ -57,18 +65,23 @@ def campaign_pool_balance(campaign: Campaign) -> Decimal:
 
 @dataclass
 class CampaignResults:
-    participants: int  # customers with a reward, whatever its state
+    participants: int  # customers with a reward, a voucher or a discount, whatever its state
     paid: int
     rewarded: int  # customers with a paid reward
     pending: int
     failed: int
-    cost: Decimal  # what was paid out of the pool
+    cost: Decimal  # paid out of the pool: grants (for points, their cash value) and discounts
+    points: int  # points given by a campaign rewarding points
     spent_since: int  # rewarded customers who made a payment after their reward
-    days: list[dict]  # per day: date, rewards paid, cost
+    days: list[dict]  # per day: date, rewards paid and discounts given, cost
+    discounts: int = 0  # discounts taken off at checkout (automatic or by voucher), not reversed
+    vouchers_issued: int = 0
+    vouchers_used: int = 0
 
     @property
     def cost_per_reward(self) -> Decimal | None:
-        return (self.cost / self.paid).quantize(Decimal("0.01")) if self.paid else None
+        given = self.paid + self.discounts
+        return (self.cost / given).quantize(Decimal("0.01")) if given else None
 
     @property
     def spent_since_rate(self) -> Decimal | None:
@@ -77,19 +90,42 @@ class CampaignResults:
             return None
         return (Decimal(self.spent_since * 100) / self.rewarded).quantize(Decimal("0.1"))
 
+    @property
+    def voucher_redemption_rate(self) -> Decimal | None:
+        """Share of the campaign's vouchers used at a payment, in percent."""
+        if not self.vouchers_issued:
+            return None
+        return (Decimal(self.vouchers_used * 100) / self.vouchers_issued).quantize(Decimal("0.1"))
+
 
 def campaign_results(campaign: Campaign) -> CampaignResults:
-    """The figures of the campaign's results page, in three queries whatever its size."""
+    """The figures of the campaign's results page, in seven queries whatever its size."""
+    from accounts.models import User
+
     grants = RewardGrant.objects.filter(campaign=campaign)
     settled = RewardGrant.Status.SETTLED
     totals = grants.aggregate(
-        participants=Count("user", distinct=True),
         paid=Count("pk", filter=Q(status=settled)),
         rewarded=Count("user", distinct=True, filter=Q(status=settled)),
         pending=Count("pk", filter=Q(status=RewardGrant.Status.PENDING)),
         failed=Count("pk", filter=Q(status=RewardGrant.Status.FAILED)),
         cost=Coalesce(Sum("amount", filter=Q(status=settled)), Value(Decimal("0"))),
+        points=Coalesce(Sum("points", filter=Q(status=settled)), Value(0)),
     )
+    # Discounts a reversal gave back (to the pool and the budget) are not a cost.
+    redemptions = Redemption.objects.filter(campaign=campaign, reversed_by__isnull=True)
+    given = redemptions.aggregate(
+        discounts=Count("pk"), cost=Coalesce(Sum("amount"), Value(Decimal("0")))
+    )
+    vouchers = Voucher.objects.filter(campaign=campaign).aggregate(
+        vouchers_issued=Count("pk"),
+        vouchers_used=Count("pk", filter=Q(status=Voucher.Status.USED)),
+    )
+    participants = User.objects.filter(
+        Exists(grants.filter(user=OuterRef("pk")))
+        | Exists(Voucher.objects.filter(campaign=campaign, user=OuterRef("pk")))
+        | Exists(Redemption.objects.filter(campaign=campaign, user=OuterRef("pk")))
+    ).count()
     paid_later = Transaction.objects.filter(
         initiated_by=OuterRef("user"),
         kind__in=(Transaction.Kind.PAYMENT, Transaction.Kind.BILL),
@@ -98,14 +134,32 @@ def campaign_results(campaign: Campaign) -> CampaignResults:
     spent_since = (
         grants.filter(status=settled).filter(Exists(paid_later)).values("user").distinct().count()
     )
-    days = list(
+    by_day: dict = {}
+    daily = (
         grants.filter(status=settled)
         .annotate(day=TruncDate("settled_at"))
         .values("day")
         .annotate(count=Count("pk"), cost=Sum("amount"))
-        .order_by("day")
+        .order_by("day"),
+        redemptions.annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(count=Count("pk"), cost=Sum("amount"))
+        .order_by("day"),
     )
-    return CampaignResults(spent_since=spent_since, days=days, **totals)
+    for rows in daily:
+        for row in rows:
+            day = by_day.setdefault(row["day"], {"day": row["day"], "count": 0, "cost": 0})
+            day["count"] += row["count"]
+            day["cost"] += row["cost"]
+    totals["cost"] += given["cost"]
+    return CampaignResults(
+        participants=participants,
+        spent_since=spent_since,
+        days=[by_day[day] for day in sorted(by_day)],
+        discounts=given["discounts"],
+        **vouchers,
+        **totals,
+    )
 
 
 # --- vouchers and discounts ----------------------------------------------------------------

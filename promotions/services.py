@@ -23,9 +23,10 @@ from config.api_errors import ApplicationError
 from notifications.services import outbox_enqueue, register_handler
 from wallet import events, ledger
 from wallet.models import LedgerAccount, Transaction, Wallet
-from wallet.money import parse_amount
+from wallet.money import parse_amount, quantize
 from wallet.services.common import system_account_ensure, wallet_account_ensure
 
+from . import audit
 from .models import Campaign, RewardGrant
 
 logger = logging.getLogger(__name__)
@@ -44,23 +45,61 @@ def campaign_pool_ensure(*, campaign: Campaign) -> LedgerAccount:
     )
 
 
-@transaction.atomic(durable=True)
-def campaign_fund(*, campaign: Campaign, amount, funded_by: User | None) -> Transaction:
-    """Move `amount` from the bank's marketing account into the campaign's pool.
+def campaign_fund(
+    *, campaign: Campaign, amount, funded_by: User | None, request=None
+) -> Transaction:
+    """Move `amount` from the bank's marketing account into the campaign's pool, audited (who,
+    role, campaign, amount, pool balance after) in the same transaction; a refusal is audited
+    too, in a transaction of its own, and re-raised.
 
     Posted as an ADJUSTMENT (a movement between two of the bank's own accounts that no customer
     sees): the ledger keeps no vocabulary of campaigns; the metadata says which one it funds.
     """
+    try:
+        return _campaign_fund_posting(
+            campaign=campaign, amount=amount, funded_by=funded_by, request=request
+        )
+    except ApplicationError as exc:
+        with transaction.atomic(durable=True):
+            audit.money_action_record(
+                actor=funded_by,
+                action=audit.FUND,
+                campaign=campaign,
+                outcome=audit.REFUSED,
+                detail={"amount": str(amount), "currency": campaign.CURRENCY},
+                reason=str(exc.detail)[:255],
+                request=request,
+            )
+        raise
+
+
+@transaction.atomic(durable=True)
+def _campaign_fund_posting(*, campaign: Campaign, amount, funded_by, request) -> Transaction:
     amount = parse_amount(amount, campaign.CURRENCY)
     marketing = system_account_ensure(kind=LedgerAccount.Kind.MARKETING, currency=campaign.CURRENCY)
     pool = campaign_pool_ensure(campaign=campaign)
-    return ledger.post(
+    txn = ledger.post(
         kind=Transaction.Kind.ADJUSTMENT,
         legs=[ledger.Leg(marketing, -amount), ledger.Leg(pool, amount)],
         initiated_by=funded_by,
         description=f"Campaign funding: {campaign.name}"[:200],
         metadata={"campaign_funding": campaign.pk},
     )
+    pool.refresh_from_db(fields=["balance"])
+    audit.money_action_record(
+        actor=funded_by,
+        action=audit.FUND,
+        campaign=campaign,
+        outcome=audit.OK,
+        detail={
+            "amount": str(amount),
+            "currency": campaign.CURRENCY,
+            "transaction": txn.pk,
+            "pool_balance": str(quantize(pool.balance, campaign.CURRENCY)),
+        },
+        request=request,
+    )
+    return txn
 
 
 CAMPAIGN_EDITABLE_FIELDS = (
@@ -90,6 +129,8 @@ CAMPAIGN_EDITABLE_FIELDS = (
     "points_per_cny",
     "points_per_unit",
     "points_valid_days",
+    "reward_points",
+    "points_price",
 )
 
 
@@ -175,9 +216,12 @@ def reward_grants_for_activation(*, wallet_id: int, user_id: int) -> list[Reward
     return _rewards_reserve(kind=Campaign.Kind.ACTIVATION_BONUS, user=user)
 
 
-def _rewards_reserve(*, kind: str, user: User, base_amount=None) -> list[RewardGrant]:
+def _rewards_reserve(
+    *, kind: str, user: User, base_amount=None, source_transaction=None
+) -> list[RewardGrant]:
     """A reward (grant or voucher) from every active, eligible campaign of `kind`; grants only
-    are returned. `base_amount` is what a percent reward is a percent of (a payment)."""
+    are returned. `base_amount` is what a percent reward is a percent of (a payment), and
+    `source_transaction` that payment."""
     now = timezone.now()
     ids = Campaign.objects.filter(
         kind=kind,
@@ -189,14 +233,20 @@ def _rewards_reserve(*, kind: str, user: User, base_amount=None) -> list[RewardG
     grants = []
     for campaign_id in sorted(ids):
         grant = _reward_grant_reserve(
-            campaign_id=campaign_id, user=user, now=now, base_amount=base_amount
+            campaign_id=campaign_id,
+            user=user,
+            now=now,
+            base_amount=base_amount,
+            source_transaction=source_transaction,
         )
         if isinstance(grant, RewardGrant):
             grants.append(grant)
     return grants
 
 
-def _reward_grant_reserve(*, campaign_id: int, user: User, now, base_amount=None):
+def _reward_grant_reserve(
+    *, campaign_id: int, user: User, now, base_amount=None, source_transaction=None
+):
     """Under the campaign's lock: check eligibility, the per-customer cap and the budget, then
     reserve a pending grant (or issue a voucher, for a campaign that rewards with vouchers)."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
@@ -214,11 +264,23 @@ def _reward_grant_reserve(*, campaign_id: int, user: User, now, base_amount=None
         from .vouchers import voucher_issue
 
         return voucher_issue(campaign=campaign, user=user, now=now)
-    amount = campaign.reward_amount if base_amount is None else campaign.benefit_for(base_amount)
+    points = 0
+    if campaign.rewards_points:
+        # Points are budgeted at their cash value (README: activation bonus in points).
+        amount, points = campaign.points_reward_value, campaign.reward_points
+    elif base_amount is None:
+        amount = campaign.reward_amount
+    else:
+        amount = campaign.benefit_for(base_amount)
     if amount <= 0:
         return None
     return reward_grant_reserve_locked(
-        campaign=campaign, user=user, amount=amount, sequence=taken + 1
+        campaign=campaign,
+        user=user,
+        amount=amount,
+        sequence=taken + 1,
+        points=points,
+        source_transaction=source_transaction,
     )
 
 
@@ -230,6 +292,8 @@ def reward_grant_reserve_locked(
     sequence: int,
     role: str = "",
     referral=None,
+    points: int = 0,
+    source_transaction=None,
 ) -> RewardGrant | None:
     """With the campaign row locked by the caller: reserve `amount` in the budget and write a
     pending grant and its outbox row. None when the budget cannot take it."""
@@ -246,6 +310,8 @@ def reward_grant_reserve_locked(
         currency=campaign.CURRENCY,
         role=role,
         referral=referral,
+        points=points,
+        source_transaction=source_transaction,
     )
     _queue_settlement(grant)
     return grant
@@ -291,7 +357,10 @@ def cashback_for_first_payment(*, transaction_id: int) -> list[RewardGrant]:
     ):
         return []
     return _rewards_reserve(
-        kind=Campaign.Kind.FIRST_PAYMENT_CASHBACK, user=user, base_amount=charged
+        kind=Campaign.Kind.FIRST_PAYMENT_CASHBACK,
+        user=user,
+        base_amount=charged,
+        source_transaction=txn,
     )
 
 
@@ -312,6 +381,12 @@ def reward_grant_settle(*, grant_id: int) -> RewardGrant:
     campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
     grant = RewardGrant.objects.select_for_update().get(pk=grant_id)
     if grant.status != RewardGrant.Status.PENDING:
+        return grant
+    if grant.points:
+        # Imported here: points builds on this module (the pool, the campaign's lock).
+        from .points import points_bonus_credit
+
+        points_bonus_credit(grant=grant, campaign=campaign)
         return grant
     wallet = Wallet.objects.filter(user_id=grant.user_id).first()
     if wallet is None or wallet.status != Wallet.Status.ACTIVE:
@@ -379,6 +454,7 @@ def connect() -> None:
     events.subscribe(events.MONEY_MOVED, cashback_for_first_payment, in_transaction=True)
     register_handler(SETTLE_GRANT, reward_grant_settle)
     # --- referrals and points (issue 5) ---
-    from . import payment_rewards
+    from . import payment_rewards, reversals
 
     payment_rewards.connect()
+    reversals.connect()

@@ -8,5 +8,6 @@ urlpatterns = [
     path("", views.rewards, name="rewards"),
     # --- referrals and points (issue 5) ---
     path("points/redeem/", views.points_redeem, name="points_redeem"),
+    path("points/voucher/", views.points_voucher, name="points_voucher"),
     path("referral/", views.referral_enter, name="referral_enter"),
 ]

@@ -11,13 +11,13 @@ from django.views.decorators.http import require_POST
 from config.api_errors import ApplicationError, form_errors_from
 
 from . import api, points, referrals, selectors
-from .forms import PointsRedeemForm, ReferralCodeForm
+from .forms import PointsRedeemForm, PointsVoucherForm, ReferralCodeForm
 
 PAGE_SIZE = 30
 VOUCHERS_SHOWN = 50
 
 
-def _page_context(request, *, redeem_form=None, code_form=None) -> dict:
+def _page_context(request, *, redeem_form=None, code_form=None, offer_errors=None) -> dict:
     page = Paginator(selectors.rewards_of(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -39,6 +39,9 @@ def _page_context(request, *, redeem_form=None, code_form=None) -> dict:
             }
         ),
         "code_form": (code_form or ReferralCodeForm()) if referral["can_enter_code"] else None,
+        "voucher_offers": points.voucher_offers_for_points(),
+        "offer_key": uuid.uuid4().hex,
+        "offer_errors": offer_errors or [],
     }
 
 
@@ -68,6 +71,31 @@ def points_redeem(request):
             )
             return redirect("promotions:rewards")
     context = _page_context(request, redeem_form=form)
+    return render(request, "promotions/rewards.html", context, status=400)
+
+
+@login_required
+@require_POST
+def points_voucher(request):
+    form = PointsVoucherForm(request.POST)
+    errors = [_("Choose a voucher offered for points.")]
+    if form.is_valid():
+        try:
+            result = points.points_redeem_voucher(
+                user=request.user,
+                campaign_id=form.cleaned_data["campaign"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except ApplicationError as error:
+            errors = [str(message) for message in error.fields.get("campaign", [error.detail])]
+        else:
+            messages.success(
+                request,
+                _("%(points)d points exchanged: the voucher is in your vouchers.")
+                % {"points": -result.entry.points},
+            )
+            return redirect("promotions:rewards")
+    context = _page_context(request, offer_errors=errors)
     return render(request, "promotions/rewards.html", context, status=400)
 
 

@@ -31,6 +31,7 @@ from wallet.services.payments import (
     register_voucher_lister,
 )
 
+from . import audit
 from .models import Campaign, Redemption, Voucher
 from .services import _eligible, campaign_pool_ensure
 
@@ -64,10 +65,34 @@ def voucher_issue(*, campaign: Campaign, user: User, now=None) -> Voucher:
     return voucher
 
 
-@transaction.atomic(durable=True)
-def vouchers_issue(*, campaign: Campaign, emails: list[str]) -> tuple[int, list[str]]:
+def vouchers_issue(
+    *, campaign: Campaign, emails: list[str], issued_by=None, request=None
+) -> tuple[int, list[str]]:
     """Give each listed customer a voucher, within the campaign's rewards per customer.
-    Returns how many were issued and the addresses that got none (unknown or at the cap)."""
+    Returns how many were issued and the addresses that got none (unknown or at the cap).
+
+    Audited (who, role, campaign, how many, their value) in the same transaction; a refusal is
+    audited in a transaction of its own and re-raised."""
+    try:
+        return _vouchers_issue(
+            campaign=campaign, emails=emails, issued_by=issued_by, request=request
+        )
+    except ApplicationError as exc:
+        with transaction.atomic(durable=True):
+            audit.money_action_record(
+                actor=issued_by,
+                action=audit.ISSUE_VOUCHERS,
+                campaign=campaign,
+                outcome=audit.REFUSED,
+                detail={"requested": len(emails)},
+                reason=str(exc.detail)[:255],
+                request=request,
+            )
+        raise
+
+
+@transaction.atomic(durable=True)
+def _vouchers_issue(*, campaign, emails, issued_by, request) -> tuple[int, list[str]]:
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.reward_type != Campaign.RewardType.VOUCHER:
         raise ApplicationError(
@@ -84,7 +109,30 @@ def vouchers_issue(*, campaign: Campaign, emails: list[str]) -> tuple[int, list[
             continue
         voucher_issue(campaign=campaign, user=user)
         issued += 1
+    fixed = campaign.benefit == Campaign.Benefit.FIXED
+    audit.money_action_record(
+        actor=issued_by,
+        action=audit.ISSUE_VOUCHERS,
+        campaign=campaign,
+        outcome=audit.OK,
+        detail={
+            "requested": len(wanted),
+            "issued": issued,
+            "skipped": len(skipped),
+            # A percent voucher's value is only known at payment: its terms are recorded.
+            "voucher_value": _money_text(campaign.reward_amount if fixed else None),
+            "percent": str(campaign.percent) if campaign.percent is not None else None,
+            "max_discount": _money_text(campaign.max_discount),
+            "total_value": _money_text(campaign.reward_amount * issued if fixed else None),
+            "currency": campaign.CURRENCY,
+        },
+        request=request,
+    )
     return issued, skipped
+
+
+def _money_text(amount) -> str | None:
+    return None if amount is None else str(quantize(amount, Campaign.CURRENCY))
 
 
 def vouchers_expire(*, now=None) -> int:

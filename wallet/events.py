@@ -9,6 +9,8 @@ from django.db import transaction
 WALLET_ACTIVATED = "wallet.activated"
 MONEY_MOVED = "wallet.money_moved"
 BUDGET_THRESHOLD = "wallet.budget_threshold"
+# A posted transaction was reversed: payload transaction_id (the original) and reversal_id.
+TRANSACTION_REVERSED = "wallet.transaction_reversed"
 
 _subscribers: dict[str, list[Callable]] = defaultdict(list)
 # Called inside the emitting transaction: for subscribers that must write in it (an outbox

@@ -121,7 +121,7 @@ def test_the_results_page_costs_the_same_queries_for_many_rewards(
                 settled_at=timezone.now() - timedelta(days=campaign.grants.count() % 5),
             )
         client.get(url)
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(17):  # + discounts, vouchers, discounts per day
             assert client.get(url).status_code == 200
 
 
@@ -131,3 +131,45 @@ def test_a_campaign_without_money_in_its_pool_says_so_in_the_list(client, campai
     page = client.get("/admin/promotions/campaign/", **EN).content.decode()
     assert "Pool empty: fund it" in page
     assert Campaign.objects.count() == 1
+
+
+def test_the_results_of_a_discount_count_discounts_vouchers_and_their_cost(
+    client, campaign_admin, django_capture_on_commit_callbacks
+):
+    """A merchant discount's cost is its discounts (not grants); a reversed one is no cost."""
+    from promotions import selectors
+    from tests.wallet.factories import funded_wallet
+
+    from .factories import discount_campaign, voucher_for
+
+    verify_second_factor(client, campaign_admin)
+    shop = MerchantFactory()
+    campaign = discount_campaign(merchants=[shop], reward_type=Campaign.RewardType.VOUCHER)
+    payers = [funded_wallet("500.00") for _ in range(3)]
+    for payer in payers:
+        voucher_for(payer.user, campaign=campaign)  # 10 off 100
+    payments = [
+        wallet_services.payment_create(
+            payer_user=payer.user,
+            merchant_code=shop.code,
+            amount="120.00",
+            currency="CNY",
+            idempotency_key=f"v-{payer.pk}",
+            voucher=payer.user.vouchers.get().pk,
+        ).transaction
+        for payer in payers[:2]
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        wallet_services.transaction_reverse(
+            original=payments[1], reversed_by=campaign_admin, reason="refund"
+        )
+
+    page = client.get(f"/admin/promotions/campaign/{campaign.pk}/results/", **EN).content.decode()
+    assert "Discounts given" in page
+    assert "3 / 2" in page  # vouchers issued / used
+    assert "66.7%" in page  # voucher redemption rate
+    results = selectors.campaign_results(campaign)
+    assert (results.participants, results.discounts, results.cost) == (3, 1, Decimal("10.00"))
+    assert results.days[0]["count"] == 1
+    listing = client.get("/admin/promotions/campaign/", **EN).content.decode()
+    assert "budget left" in listing.lower()

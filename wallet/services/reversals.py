@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from config.api_errors import ApplicationError
 
-from .. import ledger
+from .. import events, ledger
 from ..models import Transaction
 
 # Movements that stay inside the wallet's own ledger. Top-ups and withdrawals are settled with
@@ -43,7 +43,7 @@ def transaction_reverse(*, original: Transaction, reversed_by, reason: str) -> T
     original = Transaction.objects.select_for_update().get(pk=original.pk)
     transaction_reversal_check(original=original)
     try:
-        return ledger.reverse(
+        reversal = ledger.reverse(
             original=original,
             initiated_by=reversed_by,
             description=f"Reversal of #{original.pk}: {reason}"[:200],
@@ -56,3 +56,6 @@ def transaction_reverse(*, original: Transaction, reversed_by, reason: str) -> T
             ),
             "reversal_insufficient_funds",
         ) from exc
+    # Other apps undo what the original earned (promotions: points, cashback, a discount's budget).
+    events.emit(events.TRANSACTION_REVERSED, transaction_id=original.pk, reversal_id=reversal.pk)
+    return reversal
