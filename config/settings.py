@@ -82,6 +82,8 @@ MIDDLEWARE = [
     # Staff sessions end after BACKOFFICE_IDLE_SECONDS without a request (customers' do not).
     "backoffice.middleware.IdleStaffSessionMiddleware",
     "accounts.middleware.StaffSecondFactorMiddleware",
+    # Customers onboarded at a branch enrol a second factor before any wallet page.
+    "accounts.middleware.SecondFactorEnrolmentMiddleware",
     # Who and which URL, attached to the pghistory rows a request's writes create (PostgreSQL).
     "config.middleware.HistoryContextMiddleware",
     "accounts.middleware.DeviceCookieMiddleware",
@@ -226,6 +228,8 @@ OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = True
 BACKUP_CODE_COUNT = 10
 # Paths a staff member may reach only after passing a second factor.
 STAFF_SECOND_FACTOR_PATHS = ("/admin/", "/backoffice/")
+# Paths a customer who set their password with a setup link reaches only with a second factor.
+SECOND_FACTOR_ENROLMENT_PATHS = ("/dashboard/", "/wallet/", "/rewards/")
 DEVICE_COOKIE_NAME = "wallet_device"
 DEVICE_COOKIE_MAX_AGE = 60 * 60 * 24 * 365 * 2
 
@@ -235,7 +239,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "accounts.api_auth.VerifiedSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.api_auth.SecondFactorEnrolled",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # The API speaks JSON only (DESIGN.md): form bodies would turn "" into "use the default".
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
