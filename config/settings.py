@@ -362,6 +362,13 @@ WALLET_LIMITS = {
     1: {"per_transaction": "20000", "daily": "50000", "monthly": "200000"},
     2: {"per_transaction": "200000", "daily": "500000", "monthly": "2000000"},
 }
+# A temporary limit override (granted by four eyes in the back office): at most these, in CNY,
+# for at most this many days.
+WALLET_LIMIT_OVERRIDE_MAX_PER_TRANSACTION = env.str(
+    "WALLET_LIMIT_OVERRIDE_MAX_PER_TRANSACTION", default="500000"
+)
+WALLET_LIMIT_OVERRIDE_MAX_DAILY = env.str("WALLET_LIMIT_OVERRIDE_MAX_DAILY", default="1000000")
+WALLET_LIMIT_OVERRIDE_MAX_DAYS = env.int("WALLET_LIMIT_OVERRIDE_MAX_DAYS", default=7)
 # A transfer or payment above this (CNY) needs a second-factor check bound to it.
 WALLET_STEP_UP_THRESHOLD = env.str("WALLET_STEP_UP_THRESHOLD", default="1000")
 WALLET_STEP_UP_TTL_SECONDS = env.int("WALLET_STEP_UP_TTL_SECONDS", default=300)
