@@ -1,6 +1,13 @@
 from django.urls import path
 
-from . import cash_views, onboarding_views, views, views_access, views_training
+from . import (
+    cash_views,
+    onboarding_views,
+    views,
+    views_access,
+    views_customer_actions,
+    views_training,
+)
 
 app_name = "backoffice"
 
@@ -45,5 +52,16 @@ urlpatterns = [
         "break-glass/<int:pk>/review/",
         views_access.break_glass_review,
         name="break_glass_review",
+    ),
+    # more actions from the customer view (issue 8)
+    path(
+        "customers/<int:pk>/setup-link/",
+        views_customer_actions.customer_setup_link,
+        name="customer_setup_link",
+    ),
+    path(
+        "customers/<int:pk>/limit-override/",
+        views_customer_actions.customer_limit_override,
+        name="customer_limit_override",
     ),
 ]

@@ -470,3 +470,5 @@ BACKOFFICE_REVEAL_FRESH_SECONDS = env.int("BACKOFFICE_REVEAL_FRESH_SECONDS", def
 BACKOFFICE_BREAK_GLASS_SECONDS = env.int("BACKOFFICE_BREAK_GLASS_SECONDS", default=60 * 60)
 # The share of right answers (percent) that passes a training quiz.
 BACKOFFICE_TRAINING_PASS_PERCENT = env.int("BACKOFFICE_TRAINING_PASS_PERCENT", default=80)
+# At most this many setup links per customer per hour (the first one at onboarding included).
+BACKOFFICE_SETUP_LINKS_PER_HOUR = env.int("BACKOFFICE_SETUP_LINKS_PER_HOUR", default=3)
