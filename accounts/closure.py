@@ -87,6 +87,25 @@ def account_close(
 
 @transaction.atomic(durable=True)
 def _close(*, user: User, ip_address: str | None, user_agent: str) -> SecurityEvent:
+    return _close_within(user=user, ip_address=ip_address, user_agent=user_agent)
+
+
+def account_close_by_staff(*, user: User) -> SecurityEvent:
+    """Close `user`'s account on the bank's side (a four-eyes staff action, which runs inside
+    its approval's transaction: so not durable). The same blockers apply, checked again here
+    and once more by each closure action under its lock; the customer is told it was staff."""
+    if not user.is_active:
+        raise ApplicationError(_("This account is already closed."), code="already_closed")
+    reasons = account_closure_check(user=user)
+    if reasons:
+        raise closure_refused(reasons)
+    with transaction.atomic():
+        return _close_within(user=user, ip_address=None, user_agent="", by_staff=True)
+
+
+def _close_within(
+    *, user: User, ip_address: str | None, user_agent: str, by_staff: bool = False
+) -> SecurityEvent:
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_active:
         raise ApplicationError(_("This account is already closed."), code="already_closed")
@@ -103,16 +122,30 @@ def _close(*, user: User, ip_address: str | None, user_agent: str) -> SecurityEv
     )
     outbox_enqueue(
         topic=ACCOUNT_CLOSED_ALERT,
-        payload={"security_event_id": event.pk},
+        payload={"security_event_id": event.pk, "by_staff": by_staff},
         dedupe_key=f"account-closed:{event.pk}",
     )
     return event
 
 
-def account_closed_notice_send(*, security_event_id: int) -> None:
+def account_closed_notice_send(*, security_event_id: int, by_staff: bool = False) -> None:
     """The confirmation by email (and SMS): sent although the user is now inactive."""
     event = SecurityEvent.objects.select_related("user").get(pk=security_event_id)
     when = timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M")
+    if by_staff:
+        notify(
+            user=event.user,
+            kind=Notification.Kind.SECURITY,
+            title=_("Your wallet account is closed"),
+            body=_(
+                "Bank staff closed your account on %(time)s. You can no longer log in. As the "
+                "law requires, we keep the records of your account and transactions for "
+                "%(years)d years. If you did not ask for this, contact us at once."
+            )
+            % {"time": when, "years": settings.RECORDS_RETENTION_YEARS},
+            dedupe_key=f"account-closed:{event.pk}",
+        )
+        return
     notify(
         user=event.user,
         kind=Notification.Kind.SECURITY,

@@ -43,6 +43,37 @@ class StaffSecondFactorMiddleware:
         return redirect(f"{reverse('accounts:totp_setup')}?{query}")
 
 
+def second_factor_enrolment_due(user) -> bool:
+    """A customer who set their password with a setup link and has no second factor yet (none
+    enrolled, or a reset removed it). Costs no query for everyone else."""
+    return bool(
+        user.is_authenticated
+        and getattr(user, "second_factor_required", False)
+        # A token-authenticated API user has no is_verified (that comes with OTPMiddleware).
+        and not getattr(user, "is_verified", lambda: False)()
+        and not has_second_factor(user)
+    )
+
+
+class SecondFactorEnrolmentMiddleware:
+    """A customer onboarded at a branch enrols a second factor before reaching any wallet page:
+    they are sent to choose one (an authenticator app, SMS codes or a passkey). The API's
+    money-moving calls are refused by accounts.api_auth.SecondFactorEnrolled."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(
+            settings.SECOND_FACTOR_ENROLMENT_PATHS
+        ) and second_factor_enrolment_due(request.user):
+            messages.warning(
+                request, _("Set up a second factor to protect your wallet before you continue.")
+            )
+            return redirect("accounts:setup_second_factor")
+        return self.get_response(request)
+
+
 class DeviceCookieMiddleware:
     """Keeps the token of a newly recognised device on it, so its next login is not new."""
 

@@ -72,6 +72,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     # Set when the customer proved they receive SMS at `phone` (a code sent to it came back).
     phone_verified_at = models.DateTimeField(_("phone verified at"), null=True, blank=True)
+    # Set when the password was set with a setup link (onboarded at a branch): such a customer
+    # enrols a second factor before any wallet page or money-moving API (accounts/middleware.py).
+    second_factor_required = models.BooleanField(_("second factor required"), default=False)
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

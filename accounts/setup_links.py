@@ -100,7 +100,8 @@ def setup_link_use(*, token: str, password: str) -> User:
             exc.messages[0], code="password_invalid", fields={"password1": exc.messages}
         ) from exc
     user.set_password(password)
-    user.save(update_fields=["password"])
+    user.second_factor_required = True
+    user.save(update_fields=["password", "second_factor_required"])
     link.used_at = timezone.now()
     link.save(update_fields=["used_at"])
     security_event_record(user=user, kind=SecurityEvent.Kind.PASSWORD_SET_BY_LINK)

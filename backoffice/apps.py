@@ -16,6 +16,10 @@ class BackofficeConfig(AppConfig):
         )
 
         register_approval_actions()
+
+        from . import customer_actions
+
+        customer_actions.register_approval_actions()
         register_handler(CUSTOMER_NOTICE, customer_security_notice_send)
 
         from . import cash_services

@@ -93,12 +93,14 @@ class CustomerActionForm(StaffReasonForm):
     REQUEST_SECOND_FACTOR_RESET = "request_second_factor_reset"
     KYC_LEVEL2 = "kyc_level2"
     REQUEST_REVERSAL = "request_reversal"
+    REQUEST_CLOSE = "request_close"
     ACTIONS = [
         (FREEZE, _("Freeze the wallet")),
         (REQUEST_UNFREEZE, _("Ask to unfreeze the wallet")),
         (REQUEST_SECOND_FACTOR_RESET, _("Ask to reset the second factor")),
         (KYC_LEVEL2, _("Verified in person: raise to level 2")),
         (REQUEST_REVERSAL, _("Ask to reverse the transaction")),
+        (REQUEST_CLOSE, _("Ask to close the account")),
     ]
     # Raising the level records who saw the document; the audit event is the reason.
     REASON_OPTIONAL = (KYC_LEVEL2,)
@@ -116,6 +118,24 @@ class CustomerActionForm(StaffReasonForm):
         if data.get("action") == self.REQUEST_REVERSAL and not data.get("transaction"):
             self.add_error(None, _("Choose the transaction to reverse."))
         return data
+
+
+class LimitOverrideForm(StaffReasonForm):
+    """A temporary higher limit for one customer, asked of a second staff member."""
+
+    per_transaction = forms.DecimalField(
+        label=_("Per-payment limit (CNY)"), max_digits=12, decimal_places=2, min_value=1
+    )
+    daily = forms.DecimalField(
+        label=_("Daily limit (CNY)"), max_digits=12, decimal_places=2, min_value=1
+    )
+    days = forms.IntegerField(
+        label=_("For how many days"),
+        min_value=1,
+        max_value=31,
+        initial=1,
+        help_text=_("Counted from the approval; the usual limits apply again afterwards."),
+    )
 
 
 class ApprovalDecisionForm(forms.Form):

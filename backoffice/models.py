@@ -98,6 +98,7 @@ class AuditEvent(models.Model):
         ONBOARDING_STEP = "onboarding_step", _("Onboarding step")
         ONBOARDING_COMPLETED = "onboarding_completed", _("Customer onboarded")
         SETUP_LINK_ISSUED = "setup_link_issued", _("Setup link issued")
+        SETUP_LINK_RESEND = "setup_link_resend", _("Setup link sent again")
         DOCUMENT_IMAGE_VIEW = "document_image_view", _("Identity document image viewed")
         REVEAL = "reveal", _("Masked field revealed")
         BREAK_GLASS = "break_glass", _("Break-glass access")
@@ -190,6 +191,7 @@ class ApprovalRequest(models.Model):
             "reconciliation_adjustment",
             _("Bank reconciliation adjustment"),
         )
+        CLOSE_ACCOUNT = "close_account", _("Close the account")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for approval")

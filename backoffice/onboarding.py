@@ -31,6 +31,7 @@ from config.api_errors import ApplicationError
 from notifications.services import sms_send
 from wallet.services import wallet_activate_within
 
+from .customer_actions import setup_link_resend_check
 from .models import AuditEvent, Onboarding
 from .roles import BRANCH_SCOPED_ROLES
 from .selectors import customer_visible_or_none, staff_branch_id, staff_roles
@@ -555,6 +556,8 @@ def onboarding_setup_link_resend(
     )
     if not onboarding.is_done or onboarding.customer is None:
         raise _refuse("step", _("Finish the onboarding first."), "step_order")
+    # Not once the customer set a password (a link would set another), and rate-limited.
+    setup_link_resend_check(User.objects.select_for_update().get(pk=onboarding.customer_id))
     return _setup_link_issue(actor=actor, onboarding=onboarding, url_of=url_of, request=request)
 
 

@@ -6,6 +6,7 @@ from . import (
     reconciliation_views,
     views,
     views_access,
+    views_customer_actions,
     views_training,
 )
 
@@ -61,4 +62,15 @@ urlpatterns = [
         name="reconciliation_exception",
     ),
     path("reconciliation/ops/", reconciliation_views.ops, name="reconciliation_ops"),
+    # more actions from the customer view (issue 8)
+    path(
+        "customers/<int:pk>/setup-link/",
+        views_customer_actions.customer_setup_link,
+        name="customer_setup_link",
+    ),
+    path(
+        "customers/<int:pk>/limit-override/",
+        views_customer_actions.customer_limit_override,
+        name="customer_limit_override",
+    ),
 ]

@@ -20,6 +20,7 @@ from wallet.models import Transaction, Wallet
 
 from . import approvals, services, staff_actions
 from .approvals import MAKER_ROLES
+from .customer_actions import SETUP_LINK_ROLES
 from .forms import (
     ApprovalDecisionForm,
     AuditFilterForm,
@@ -243,6 +244,18 @@ def _customer_actions_context(request, customer, entries) -> dict:
         forms["reset"] = action_form(CustomerActionForm.REQUEST_SECOND_FACTOR_RESET)
     if roles & set(KYC_ROLES) and customer.kyc_level < User.KycLevel.VERIFIED_IN_PERSON:
         forms["kyc"] = action_form(CustomerActionForm.KYC_LEVEL2)
+    if roles & set(MAKER_ROLES) and customer.is_active:
+        forms["close"] = action_form(CustomerActionForm.REQUEST_CLOSE)
+    more = {
+        # Links to pages of their own: a new setup link (before the customer set a password),
+        # a temporary limit override.
+        "setup_link": bool(roles & set(SETUP_LINK_ROLES))
+        and customer.is_active
+        and not customer.has_usable_password(),
+        "limit_override": bool(roles & set(MAKER_ROLES))
+        and wallet is not None
+        and wallet.status == Wallet.Status.ACTIVE,
+    }
     txn_ids = {entry.transaction_id for entry in entries}
     reversed_ids = set(
         Transaction.objects.filter(reverses_id__in=txn_ids).values_list("reverses_id", flat=True)
@@ -261,7 +274,7 @@ def _customer_actions_context(request, customer, entries) -> dict:
                 auto_id=f"id_reverse{txn.pk}_%s",
             )
     approvals_list = list(approvals.approvals_for_customer(customer)[:20])
-    return {"action_forms": forms, "approvals": approvals_list}
+    return {"action_forms": forms, "approvals": approvals_list, "more_actions": more}
 
 
 @staff_required
@@ -307,6 +320,7 @@ CUSTOMER_ACTION_APPROVALS = {
     CustomerActionForm.REQUEST_UNFREEZE: ApprovalRequest.Action.UNFREEZE_WALLET,
     CustomerActionForm.REQUEST_SECOND_FACTOR_RESET: ApprovalRequest.Action.RESET_SECOND_FACTOR,
     CustomerActionForm.REQUEST_REVERSAL: ApprovalRequest.Action.REVERSE_TRANSACTION,
+    CustomerActionForm.REQUEST_CLOSE: ApprovalRequest.Action.CLOSE_ACCOUNT,
 }
 
 

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     # Staff sessions end after BACKOFFICE_IDLE_SECONDS without a request (customers' do not).
     "backoffice.middleware.IdleStaffSessionMiddleware",
     "accounts.middleware.StaffSecondFactorMiddleware",
+    # Customers onboarded at a branch enrol a second factor before any wallet page.
+    "accounts.middleware.SecondFactorEnrolmentMiddleware",
     # Who and which URL, attached to the pghistory rows a request's writes create (PostgreSQL).
     "config.middleware.HistoryContextMiddleware",
     "accounts.middleware.DeviceCookieMiddleware",
@@ -241,6 +243,8 @@ OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = True
 BACKUP_CODE_COUNT = 10
 # Paths a staff member may reach only after passing a second factor.
 STAFF_SECOND_FACTOR_PATHS = ("/admin/", "/backoffice/")
+# Paths a customer who set their password with a setup link reaches only with a second factor.
+SECOND_FACTOR_ENROLMENT_PATHS = ("/dashboard/", "/wallet/", "/rewards/")
 DEVICE_COOKIE_NAME = "wallet_device"
 DEVICE_COOKIE_MAX_AGE = 60 * 60 * 24 * 365 * 2
 
@@ -250,7 +254,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "accounts.api_auth.VerifiedSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.api_auth.SecondFactorEnrolled",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # The API speaks JSON only (DESIGN.md): form bodies would turn "" into "use the default".
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -370,6 +377,13 @@ WALLET_LIMITS = {
     1: {"per_transaction": "20000", "daily": "50000", "monthly": "200000"},
     2: {"per_transaction": "200000", "daily": "500000", "monthly": "2000000"},
 }
+# A temporary limit override (granted by four eyes in the back office): at most these, in CNY,
+# for at most this many days.
+WALLET_LIMIT_OVERRIDE_MAX_PER_TRANSACTION = env.str(
+    "WALLET_LIMIT_OVERRIDE_MAX_PER_TRANSACTION", default="500000"
+)
+WALLET_LIMIT_OVERRIDE_MAX_DAILY = env.str("WALLET_LIMIT_OVERRIDE_MAX_DAILY", default="1000000")
+WALLET_LIMIT_OVERRIDE_MAX_DAYS = env.int("WALLET_LIMIT_OVERRIDE_MAX_DAYS", default=7)
 # A transfer or payment above this (CNY) needs a second-factor check bound to it.
 WALLET_STEP_UP_THRESHOLD = env.str("WALLET_STEP_UP_THRESHOLD", default="1000")
 WALLET_STEP_UP_TTL_SECONDS = env.int("WALLET_STEP_UP_TTL_SECONDS", default=300)
@@ -484,3 +498,5 @@ BACKOFFICE_REVEAL_FRESH_SECONDS = env.int("BACKOFFICE_REVEAL_FRESH_SECONDS", def
 BACKOFFICE_BREAK_GLASS_SECONDS = env.int("BACKOFFICE_BREAK_GLASS_SECONDS", default=60 * 60)
 # The share of right answers (percent) that passes a training quiz.
 BACKOFFICE_TRAINING_PASS_PERCENT = env.int("BACKOFFICE_TRAINING_PASS_PERCENT", default=80)
+# At most this many setup links per customer per hour (the first one at onboarding included).
+BACKOFFICE_SETUP_LINKS_PER_HOUR = env.int("BACKOFFICE_SETUP_LINKS_PER_HOUR", default=3)

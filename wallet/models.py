@@ -654,3 +654,46 @@ from .models_reconciliation import (  # noqa: E402,F401  (models of their own mo
     ReconciliationException,
     ReconciliationMatch,
 )
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class LimitOverride(models.Model):
+    """A temporary higher per-payment and daily limit for one wallet, granted by the bank (in the
+    back office, by four eyes). The wallet's limit check uses the higher of the level's limit and
+    a live override; once `expires_at` passes the override simply stops counting. Kept forever."""
+
+    wallet = models.ForeignKey(
+        Wallet, on_delete=models.PROTECT, related_name="limit_overrides", verbose_name=_("wallet")
+    )
+    per_transaction = models.DecimalField(_("per-payment limit (CNY)"), **AMOUNT)
+    daily = models.DecimalField(_("daily limit (CNY)"), **AMOUNT)
+    starts_at = models.DateTimeField(_("from"), default=timezone.now)
+    expires_at = models.DateTimeField(_("until"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+    # Where it came from ("approval:12"): one override per approval, whatever happens.
+    reference = models.CharField(_("reference"), max_length=64, unique=True)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("limit override")
+        verbose_name_plural = _("limit overrides")
+        indexes = [models.Index(fields=["wallet", "expires_at"], name="limit_override_live")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(per_transaction__gt=0) & Q(daily__gte=models.F("per_transaction")),
+                name="limit_override_amounts_sane",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("starts_at")),
+                name="limit_override_expires_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"limit override #{self.pk} of wallet {self.wallet_id}"

@@ -11,10 +11,11 @@ a customer never reaches a staff page. Whatever is refused changes nothing.
 import pytest
 from django.urls import reverse
 
+from accounts.models import SetupLink, User
 from backoffice import roles
 from backoffice.models import ApprovalRequest, AuditEvent
 from tests.wallet.factories import funded_wallet
-from wallet.models import Transaction, Wallet
+from wallet.models import LimitOverride, Transaction, Wallet
 
 from .factories import branch, customer_at, staff, staff_client
 
@@ -28,6 +29,14 @@ CUSTOMER_ENDPOINTS = [
     ("backoffice:cash_in", "get", None),
     ("backoffice:cash_out", "get", None),
     ("backoffice:cash_out_approval", "post", {"approval-amount": "30000.00"}),
+    # issue 8's further actions: a new setup link, closing the account, a limit override
+    ("backoffice:customer_setup_link", "post", {}),
+    ("backoffice:customer_action", "post", {"action": "request_close", "reason": "矩阵测试"}),
+    (
+        "backoffice:customer_limit_override",
+        "post",
+        {"per_transaction": "5000", "daily": "8000", "days": "1", "reason": "矩阵测试"},
+    ),
 ]
 # Who may use which endpoint for a customer of their own branch (else 403 for the role).
 OWN_BRANCH_ROLES = {
@@ -37,6 +46,12 @@ OWN_BRANCH_ROLES = {
     "backoffice:cash_in": {roles.TELLER},
     "backoffice:cash_out": {roles.TELLER},
     "backoffice:cash_out_approval": {roles.TELLER},
+    "backoffice:customer_setup_link": {roles.TELLER, roles.BRANCH_MANAGER},
+    "backoffice:customer_limit_override": {
+        roles.TELLER,
+        roles.BRANCH_MANAGER,
+        roles.RISK_OFFICER,
+    },
 }
 NO_CUSTOMER_ROLES = {roles.SUPPORT_AGENT, roles.SUPPORT_LEAD, roles.CAMPAIGN_ADMIN}
 BANK_WIDE_ROLES = {roles.RISK_OFFICER, roles.CAMPAIGN_ADMIN}
@@ -56,6 +71,9 @@ def _state(customer) -> tuple:
         Wallet.objects.get(user=customer).status,
         Transaction.objects.count(),
         ApprovalRequest.objects.count(),
+        SetupLink.objects.filter(user=customer).count(),
+        LimitOverride.objects.count(),
+        User.objects.get(pk=customer.pk).is_active,
     )
 
 
@@ -70,7 +88,9 @@ def _cases():
             if role in BANK_WIDE_ROLES and at == "BJ":
                 continue  # bank-wide roles have no branch: tried once
             for name, method, data in CUSTOMER_ENDPOINTS:
-                yield pytest.param(role, at, name, method, data, id=f"{role}-{at}-{name}")
+                action = (data or {}).get("action", "")
+                case_id = f"{role}-{at}-{name}" + (f"-{action}" if action else "")
+                yield pytest.param(role, at, name, method, data, id=case_id)
 
 
 @pytest.mark.parametrize(("role", "at", "name", "method", "data"), list(_cases()))
@@ -96,7 +116,8 @@ def test_staff_reach_a_customer_only_by_role_and_branch(world, role, at, name, m
 
 
 @pytest.mark.parametrize(
-    ("name", "method", "data"), [pytest.param(*e, id=e[0]) for e in CUSTOMER_ENDPOINTS]
+    ("name", "method", "data"),
+    [pytest.param(*e, id=f"{e[0]}-{(e[2] or {}).get('action', '')}") for e in CUSTOMER_ENDPOINTS],
 )
 def test_a_customer_never_reaches_a_staff_page(world, client, name, method, data):
     client.force_login(world["customer"])

@@ -441,6 +441,13 @@ def _customer_action(world: World) -> Target:
     return Target(target.kwargs, data={"action": "freeze", "reason": "矩阵测试冻结"})
 
 
+def _customer_limit_override(world: World) -> Target:
+    """Asking for a temporary limit override for the owner: nobody in the matrix may."""
+    target = _customer_in_back_office(world)
+    data = {"per_transaction": "5000", "daily": "8000", "days": "1", "reason": "矩阵测试提额"}
+    return Target(target.kwargs, data=data)
+
+
 def _owner_approval_request(world: World) -> Target:
     """A four-eyes request about the owner (a second-factor reset), asked by a teller of the
     owner's branch: the teller of another branch must get 404 as for a missing request."""
@@ -605,6 +612,14 @@ FACTORIES: dict[str, Case] = {
     # shows the staff who may, with a fresh second-factor code).
     "backoffice:customer_reveal": Case(
         _customer_in_back_office, method="POST", owner_status=(403,)
+    ),
+    # A new setup link and a limit-override request for that customer (issue 8): the same rules
+    # (tests/backoffice/test_customer_actions.py shows the staff who may).
+    "backoffice:customer_setup_link": Case(
+        _customer_in_back_office, method="POST", owner_status=(403,)
+    ),
+    "backoffice:customer_limit_override": Case(
+        _customer_limit_override, method="POST", owner_status=(403,)
     ),
     "api:step-up-verify": Case(
         _step_up_challenge,

@@ -19,7 +19,16 @@ from .funding import (
     withdrawal_create,
 )
 from .fx import customer_rate, exchange_create, fx_quote_create
-from .limits import limits_check, step_up_required, step_up_verify, step_up_verify_by_passkey
+from .limits import (
+    level_limits_for,
+    limit_override_check,
+    limit_override_grant,
+    limit_override_live,
+    limits_check,
+    step_up_required,
+    step_up_verify,
+    step_up_verify_by_passkey,
+)
 from .payments import (
     Discount,
     PaymentQuote,
@@ -62,6 +71,10 @@ __all__ = [
     "MovementResult",
     "TransferRequest",
     "idempotency_key_clean",
+    "level_limits_for",
+    "limit_override_check",
+    "limit_override_grant",
+    "limit_override_live",
     "limits_check",
     "step_up_required",
     "step_up_verify",

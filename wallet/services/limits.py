@@ -18,7 +18,7 @@ from accounts.selectors import has_second_factor
 from accounts.services import second_factor_check
 from config.api_errors import ApplicationError
 
-from ..models import Entry, FxRate, StepUpChallenge, Transaction, Wallet
+from ..models import Entry, FxRate, LimitOverride, StepUpChallenge, Transaction, Wallet
 from ..money import quantize
 from ..periods import start_of_today
 from .common import request_fingerprint
@@ -49,10 +49,113 @@ def in_cny(amount: Decimal, currency: str) -> Decimal:
     return amount * rate
 
 
-def _limits_for(user) -> dict[str, Decimal]:
+def level_limits_for(user) -> dict[str, Decimal]:
+    """The limits of the user's verification level, without any override."""
     table = settings.WALLET_LIMITS
     level = user.kyc_level if user.kyc_level in table else min(table)
     return {name: Decimal(value) for name, value in table[level].items()}
+
+
+def limit_override_live(user, *, now=None) -> LimitOverride | None:
+    """The override counting now for the user's wallet (the latest granted), if any."""
+    now = now or timezone.now()
+    return (
+        LimitOverride.objects.filter(wallet__user=user, starts_at__lte=now, expires_at__gt=now)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def _limits_for(user) -> dict[str, Decimal]:
+    limits = level_limits_for(user)
+    override = limit_override_live(user)
+    if override is not None:
+        # An override only ever raises a limit; the month stretches to hold a day at the new
+        # daily limit, or the monthly check would undo the override.
+        limits["per_transaction"] = max(limits["per_transaction"], override.per_transaction)
+        limits["daily"] = max(limits["daily"], override.daily)
+        limits["monthly"] = max(limits["monthly"], limits["daily"])
+    return limits
+
+
+def _override_refused(field_name: str, message: str) -> ApplicationError:
+    return ApplicationError(message, code="limit_override_invalid", fields={field_name: [message]})
+
+
+def limit_override_check(
+    *, wallet: Wallet, per_transaction, daily, days
+) -> tuple[Decimal, Decimal, int]:
+    """The override's figures, cleaned, or a refusal naming the field: amounts in CNY above the
+    level's own limit (else it is no override), within the bank's bounds, daily not below
+    per-payment; a whole number of days from 1 to WALLET_LIMIT_OVERRIDE_MAX_DAYS."""
+    cleaned = {}
+    for name, value in (("per_transaction", per_transaction), ("daily", daily)):
+        try:
+            amount = quantize(Decimal(str(value)), "CNY")
+        except (ArithmeticError, ValueError, TypeError):
+            raise _override_refused(name, _("Enter an amount in CNY.")) from None
+        if not amount.is_finite() or amount <= 0:
+            raise _override_refused(name, _("Enter an amount in CNY."))
+        cleaned[name] = amount
+    bounds = {
+        "per_transaction": Decimal(settings.WALLET_LIMIT_OVERRIDE_MAX_PER_TRANSACTION),
+        "daily": Decimal(settings.WALLET_LIMIT_OVERRIDE_MAX_DAILY),
+    }
+    for name, bound in bounds.items():
+        if cleaned[name] > bound:
+            raise _override_refused(
+                name,
+                _("At most %(amount)s CNY: a higher limit needs a review by the risk team.")
+                % {"amount": f"{bound:,.2f}"},
+            )
+    if cleaned["daily"] < cleaned["per_transaction"]:
+        raise _override_refused(
+            "daily", _("The daily limit cannot be lower than the per-payment limit.")
+        )
+    level = level_limits_for(wallet.user)
+    if (
+        cleaned["per_transaction"] <= level["per_transaction"]
+        and cleaned["daily"] <= level["daily"]
+    ):
+        raise _override_refused(
+            "per_transaction",
+            _(
+                "The customer's limits are already %(per)s CNY per payment and %(daily)s CNY a "
+                "day: an override must raise at least one of them."
+            )
+            % {"per": f"{level['per_transaction']:,.2f}", "daily": f"{level['daily']:,.2f}"},
+        )
+    max_days = settings.WALLET_LIMIT_OVERRIDE_MAX_DAYS
+    try:
+        days = int(str(days))
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= max_days:
+        raise _override_refused("days", _("Between 1 and %(max)d days.") % {"max": max_days})
+    if wallet.status != Wallet.Status.ACTIVE:
+        raise _override_refused("wallet", _("The wallet is not active."))
+    return cleaned["per_transaction"], cleaned["daily"], days
+
+
+def limit_override_grant(
+    *, wallet: Wallet, per_transaction, daily, days, granted_by, reference: str, reason: str = ""
+) -> LimitOverride:
+    """Grant the override from now for `days` days. Runs inside the caller's transaction (the
+    back office's approval); `reference` is unique, so the same approval never grants twice."""
+    per_transaction, daily, days = limit_override_check(
+        wallet=wallet, per_transaction=per_transaction, daily=daily, days=days
+    )
+    now = timezone.now()
+    return LimitOverride.objects.create(
+        wallet=wallet,
+        per_transaction=per_transaction,
+        daily=daily,
+        starts_at=now,
+        expires_at=now + timedelta(days=days),
+        granted_by=granted_by,
+        reference=reference,
+        reason=reason[:255],
+    )
 
 
 def _spent_since(wallet: Wallet, since: datetime) -> Decimal:

@@ -158,6 +158,26 @@ class Command(BaseCommand):
             manager=User.objects.get(email="manager@demo.example"),
         )
 
+        # The audit trail's history: weeks of searches, views with reasons, reveals and cash
+        # movements, and today's real ones with a limit override asked and approved (issue 8).
+        from backoffice.seed_history import demo_staff_history_ensure
+
+        demo_staff_history_ensure(
+            staff={
+                key: User.objects.get(email=email)
+                for key, email in (
+                    ("teller", "teller@demo.example"),
+                    ("manager", "manager@demo.example"),
+                    ("risk", "risk@demo.example"),
+                    ("teller_bj", "teller.bj@demo.example"),
+                )
+            },
+            customers=[
+                User.objects.get(email=email)
+                for email, _name, _phone in (*DEMO_CUSTOMERS, *SECOND_BRANCH_CUSTOMERS)
+            ],
+        )
+
         # Last, so the demo and load-test customers keep their round opening balance; everyone
         # who signs up and activates from now on gets the bonus.
         demo_campaigns_ensure()
@@ -209,6 +229,11 @@ class Command(BaseCommand):
         out.write(
             "  Four eyes: log in as manager@demo.example and open /backoffice/approvals/ to"
             " approve the teller's request to unfreeze 王芳's wallet."
+        )
+        out.write(
+            "  Audit trail: log in as risk@demo.example and open /backoffice/audit/ for three"
+            " weeks of staff activity; li.si has a 3-day limit override (50,000.00 per payment)"
+            " asked by the teller and approved by the branch manager."
         )
         out.write("  Merchants (pay by code at /wallet/pay/, or open /wallet/pay/m/CODE/qr.svg):")
         for merchant in merchants:
