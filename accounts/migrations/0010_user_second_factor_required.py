@@ -15,7 +15,7 @@ def _flag_setup_link_customers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0008_user_history"),
+        ("accounts", "0009_alter_sandboxinstrument_behaviour"),
     ]
 
     operations = [
