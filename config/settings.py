@@ -411,7 +411,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wallet.seal_ledger",
         "schedule": env.float("LEDGER_SEAL_EVERY_SECONDS", default=10.0),
     },
+    # Wealth (wealth/accrual.py): yesterday's declared yield paid at 00:30 Beijing time; pending
+    # redemptions settled on business days from 09:00.
+    "wealth-accrue-yield": {
+        "task": "wealth.accrue_yield",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    "wealth-settle-redemptions": {
+        "task": "wealth.settle_redemptions",
+        "schedule": crontab(hour="9-17", minute=0),
+    },
 }
+# Days (bank time, YYYY-MM-DD) on which fund redemptions do not settle, besides weekends.
+WEALTH_HOLIDAYS = env.list("WEALTH_HOLIDAYS", default=[])
 # A customer who signed up without a referral link may enter a friend's code this many days.
 PROMOTIONS_REFERRAL_ENTRY_DAYS = env.int("PROMOTIONS_REFERRAL_ENTRY_DAYS", default=7)
 # Sealing: transactions per batch (one short transaction each), and how old a transaction must
