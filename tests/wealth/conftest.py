@@ -1,5 +1,8 @@
 import pytest
 
+from wallet.models import Transaction
+from wealth.models import FundOrder
+
 from .factories import FundProductFactory
 
 
@@ -18,5 +21,7 @@ def travel(monkeypatch):
     def to(moment: str):
         frozen = datetime.fromisoformat(moment)
         monkeypatch.setattr(timezone, "now", lambda: frozen)
+        for model in (Transaction, FundOrder):  # their created_at defaults hold the function
+            monkeypatch.setattr(model._meta.get_field("created_at"), "_get_default", lambda: frozen)
 
     return to
