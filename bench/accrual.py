@@ -80,7 +80,7 @@ def _setup(rows: int):
                 SELECT g AS i, nextval(pg_get_serial_sequence('accounts_user', 'id')) AS user_id,
                        nextval(pg_get_serial_sequence('wallet_ledgeraccount', 'id')) AS account_id,
                        nextval(pg_get_serial_sequence('wallet_transaction', 'id')) AS txn_id,
-                       (1000 + (g * 7919) %% 50000)::numeric + ((g * 31) %% 100) / 100.0
+                       (1000 + (g::bigint * 7919) %% 50000)::numeric + ((g * 31) %% 100) / 100.0
                            AS amount
                   FROM generate_series(1, %(rows)s) AS g;
                 INSERT INTO accounts_user (id, email, {copied})
