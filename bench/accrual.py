@@ -72,10 +72,9 @@ def _setup(rows: int):
         )
         columns = [row[0] for row in cursor.fetchall()]
     copied = ", ".join(f'"{c}"' for c in columns)
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""
                 CREATE TEMP TABLE bench_holders ON COMMIT DROP AS
                 SELECT g AS i, nextval(pg_get_serial_sequence('accounts_user', 'id')) AS user_id,
                        nextval(pg_get_serial_sequence('wallet_ledgeraccount', 'id')) AS account_id,
@@ -109,17 +108,17 @@ def _setup(rows: int):
                 UPDATE wallet_ledgeraccount
                    SET balance = balance - (SELECT SUM(amount) FROM bench_holders)
                  WHERE id = %(clearing)s;
-                """,
-                {
-                    "rows": rows,
-                    "stamp": stamp,
-                    "template": template.pk,
-                    "product": product.pk,
-                    "opened": opened,
-                    "clearing": clearing.pk,
-                    "clearing_balance": clearing.balance,
-                },
-            )
+                """,  # noqa: S608 - column names from information_schema; values are parameters
+            {
+                "rows": rows,
+                "stamp": stamp,
+                "template": template.pk,
+                "product": product.pk,
+                "opened": opened,
+                "clearing": clearing.pk,
+                "clearing_balance": clearing.balance,
+            },
+        )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return product, day

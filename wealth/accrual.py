@@ -70,6 +70,7 @@ def _accrual_rows_sql(d) -> str:
     rounded_before = d["div"].format(
         a=f"cum - principal_cents * %(per_10k)s + {half}", b=str(SCALE)
     )
+    # Only fixed SQL fragments of this module are interpolated; values go as parameters.
     return f"""
         WITH late AS (
             SELECT e.account_id, SUM(e.amount) AS amount
@@ -95,7 +96,7 @@ def _accrual_rows_sql(d) -> str:
         )
         SELECT holding_id, principal_cents, {rounded_now} - {rounded_before} AS paid_cents
           FROM running
-    """
+    """  # noqa: S608 - only this module's fixed fragments are interpolated
 
 
 def _insert_accruals(d, params) -> None:
@@ -116,7 +117,7 @@ def _insert_accruals(d, params) -> None:
             SELECT holding_id, %(day)s, principal_cents / 100.0, paid_cents / 100.0, {txn_id}
               FROM ({rows}) AS paid
              WHERE paid_cents > 0
-            """,
+            """,  # noqa: S608 - fixed fragments only; values are parameters
             params,
         )
 

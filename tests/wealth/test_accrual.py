@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -76,7 +77,9 @@ def test_total_paid_is_the_declared_yield_on_the_total_held(amounts, per_10k):
         fund = FundProductFactory()
         for amount in amounts:
             subscribe(investor("60000.00"), fund, amount)
-        day = date.today()  # held at the end of today, paid "now": principal is today's balance
+        day = (
+            timezone.localdate()
+        )  # held at the end of today, paid "now": principal is today's balance
         declare(fund, day, per_10k=str(per_10k))
         yield_accrue(product=fund, day=day)
         declared = (sum(amounts) * per_10k / 10000).quantize(Decimal("0.01"), ROUND_HALF_UP)

@@ -1,12 +1,12 @@
 """Two workers accruing the same day at once pay each holding once (real commits, PostgreSQL)."""
 
 import threading
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections
+from django.utils import timezone
 
 from wealth.accrual import yield_accrue
 from wealth.models import YieldAccrual, YieldDeclaration
@@ -21,7 +21,7 @@ def test_two_workers_accruing_the_same_day_at_once_pay_once():
     fund = FundProductFactory()
     for amount in ("10000.00", "3333.33", "777.77", "20000.00"):
         subscribe(investor("30000.00"), fund, amount)
-    day = date.today()
+    day = timezone.localdate()
     declare(fund, day, per_10k="0.6543")
     start = threading.Barrier(2)
     results, errors = [], []

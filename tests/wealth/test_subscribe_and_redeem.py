@@ -79,9 +79,8 @@ def test_a_product_above_the_customers_risk_tolerance_is_refused_with_a_clear_me
 def test_without_a_valid_questionnaire_nobody_buys(fund, travel):
     user = investor("500.00")
     travel((timezone.now() + timedelta(days=366)).isoformat())
-    if True:
-        with pytest.raises(ApplicationError) as refused:
-            subscribe(user, fund, "100.00")
+    with pytest.raises(ApplicationError) as refused:
+        subscribe(user, fund, "100.00")
     assert refused.value.get_codes() == "suitability_missing"
 
 
@@ -120,10 +119,9 @@ def test_standard_redemption_is_settled_on_the_next_business_day_by_the_task(tra
     subscribe(user, fund, "30000.00")
     # A Friday afternoon in Beijing: next business day is Monday.
     travel("2026-11-27T15:00+08:00")
-    if True:
-        order = services.fund_redeem(
-            user=user, product=fund, amount="20000.00", mode="standard", idempotency_key="big"
-        ).order
+    order = services.fund_redeem(
+        user=user, product=fund, amount="20000.00", mode="standard", idempotency_key="big"
+    ).order
     assert order.status == FundOrder.Status.PENDING
     assert order.settle_on == date(2026, 11, 30)
     assert held(user, fund) == Decimal("10000.00")
@@ -147,13 +145,11 @@ def test_the_quota_is_per_day(travel):
     user = investor("500.00")
     subscribe(user, fund, "300.00")
     travel("2026-11-27T10:00+08:00")
-    if True:
-        services.fund_redeem(
-            user=user, product=fund, amount="100.00", mode="instant", idempotency_key="d1"
-        )
+    services.fund_redeem(
+        user=user, product=fund, amount="100.00", mode="instant", idempotency_key="d1"
+    )
     travel("2026-11-28T10:00+08:00")
-    if True:
-        services.fund_redeem(
-            user=user, product=fund, amount="100.00", mode="instant", idempotency_key="d2"
-        )
+    services.fund_redeem(
+        user=user, product=fund, amount="100.00", mode="instant", idempotency_key="d2"
+    )
     assert held(user, fund) == Decimal("100.00")

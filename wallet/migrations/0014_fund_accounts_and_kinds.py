@@ -4,28 +4,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('wallet', '0013_ledger_append_only_and_hash_chain'),
+        ("wallet", "0013_ledger_append_only_and_hash_chain"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='ledgeraccount',
-            name='ledger_account_non_negative_unless_system',
+            model_name="ledgeraccount",
+            name="ledger_account_non_negative_unless_system",
         ),
         migrations.AlterField(
-            model_name='ledgeraccount',
-            name='kind',
-            field=models.CharField(choices=[('customer', 'Customer wallet'), ('merchant', 'Merchant'), ('campaign_pool', 'Campaign funding pool'), ('bank_clearing', 'Bank clearing'), ('branch_cash', 'Branch cash'), ('fee_income', 'Fee income'), ('fx_position', 'FX position'), ('marketing', 'Bank marketing budget'), ('fund_holding', 'Fund holding'), ('fund_settlement', 'Fund redemptions to settle'), ('fund_income', 'Fund income')], max_length=20),
+            model_name="ledgeraccount",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("customer", "Customer wallet"),
+                    ("merchant", "Merchant"),
+                    ("campaign_pool", "Campaign funding pool"),
+                    ("bank_clearing", "Bank clearing"),
+                    ("branch_cash", "Branch cash"),
+                    ("fee_income", "Fee income"),
+                    ("fx_position", "FX position"),
+                    ("marketing", "Bank marketing budget"),
+                    ("fund_holding", "Fund holding"),
+                    ("fund_settlement", "Fund redemptions to settle"),
+                    ("fund_income", "Fund income"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='transaction',
-            name='kind',
-            field=models.CharField(choices=[('transfer', 'Transfer'), ('payment', 'Merchant payment'), ('top_up', 'Top-up'), ('withdrawal', 'Withdrawal'), ('bill', 'Bill payment'), ('exchange', 'Currency exchange'), ('reward', 'Reward'), ('reversal', 'Reversal'), ('adjustment', 'Adjustment'), ('cash_in', 'Cash deposit at a branch'), ('cash_out', 'Cash withdrawal at a branch'), ('fund_subscription', 'Fund subscription'), ('fund_redemption', 'Fund redemption'), ('fund_yield', 'Fund yield')], max_length=20),
+            model_name="transaction",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("transfer", "Transfer"),
+                    ("payment", "Merchant payment"),
+                    ("top_up", "Top-up"),
+                    ("withdrawal", "Withdrawal"),
+                    ("bill", "Bill payment"),
+                    ("exchange", "Currency exchange"),
+                    ("reward", "Reward"),
+                    ("reversal", "Reversal"),
+                    ("adjustment", "Adjustment"),
+                    ("cash_in", "Cash deposit at a branch"),
+                    ("cash_out", "Cash withdrawal at a branch"),
+                    ("fund_subscription", "Fund subscription"),
+                    ("fund_redemption", "Fund redemption"),
+                    ("fund_yield", "Fund yield"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgeraccount',
-            constraint=models.CheckConstraint(condition=models.Q(('balance__gte', 0), ('kind__in', ['bank_clearing', 'branch_cash', 'fee_income', 'fx_position', 'marketing', 'fund_income']), _connector='OR'), name='ledger_account_non_negative_unless_system'),
+            model_name="ledgeraccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("balance__gte", 0),
+                    (
+                        "kind__in",
+                        [
+                            "bank_clearing",
+                            "branch_cash",
+                            "fee_income",
+                            "fx_position",
+                            "marketing",
+                            "fund_income",
+                        ],
+                    ),
+                    _connector="OR",
+                ),
+                name="ledger_account_non_negative_unless_system",
+            ),
         ),
     ]
