@@ -21,7 +21,7 @@ class RedeemForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     mode = forms.ChoiceField(
-        label=_("When"),
+        label=_("Money arrives"),
         choices=FundOrder.Mode.choices,
         initial=FundOrder.Mode.INSTANT,
         widget=forms.RadioSelect,
