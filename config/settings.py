@@ -264,6 +264,7 @@ SPECTACULAR_SETTINGS = {
         "LinkedAccountKindEnum": "accounts.models.LinkedAccount.Kind",
         "ReferralStatusEnum": "promotions.models.Referral.Status",
         "TransactionStatusEnum": "wallet.models.Transaction.Status",
+        "FundOrderKindEnum": "wealth.models.FundOrder.Kind",
     },
 }
 
