@@ -119,7 +119,7 @@ def test_questionnaire_page_then_subscribe_and_redeem_pages(client, fund):
     too_little = client.post(
         reverse("wealth:subscribe", args=[fund.pk]), {"amount": "0.5", "idempotency_key": "p0"}
     )
-    assert too_little.status_code == 400 and "minimum" in too_little.content.decode()
+    assert too_little.status_code == 400 and "1.00 CNY" in too_little.content.decode()
     done = client.post(
         reverse("wealth:subscribe", args=[fund.pk]), {"amount": "400", "idempotency_key": "p1"}
     )

@@ -71,7 +71,8 @@ def test_a_product_above_the_customers_risk_tolerance_is_refused_with_a_clear_me
     user = investor("500.00", tolerance=RiskLevel.R2)
     with pytest.raises(ApplicationError) as refused:
         subscribe(user, risky, "100.00")
-    assert "risk" in str(refused.value.detail)
+    assert refused.value.get_codes() == "risk_too_high"
+    assert "R4" in str(refused.value.detail) and "R2" in str(refused.value.detail)
     assert "product" in refused.value.fields
     assert balance(user.wallet) == Decimal("500.00")
 
