@@ -8,7 +8,8 @@ one API request issues (captured from the code with an execute wrapper, then tem
 pgbench can pick random customers). Then reward settlement by real Celery workers on Redis
 (`BENCH_REDIS_URL`, default redis://127.0.0.1:6379/14), with one and with two worker processes
 (bench/settlement.py). Then the hash chain (bench/sealing.py): API transfers with and without a
-sealer running, and how fast the audit recomputes the chain. Prints `name=value` lines; the
+sealer running, and how fast the audit recomputes the chain. Then the daily fund yield for
+ROWS holdings (bench/accrual.py), against one SQL statement doing the same. Prints `name=value` lines; the
 ratios come last.
 """
 
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import capture, load, sealing, settlement  # noqa: E402
+from bench import accrual, capture, load, sealing, settlement  # noqa: E402
 
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "200"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "12"))
@@ -106,6 +107,8 @@ def main() -> None:
         for workers in (1, 2)
     }
     capture.assert_ledger_clean(chain_breaches=chain_report.breaches)
+    # After the audit: the accrual adds a million transactions the sealer has not seen yet.
+    yield_accrual = accrual.run()
 
     for name, result in results.items():
         print(f"{name}_tps={result.tps:.1f}")
@@ -128,6 +131,7 @@ def main() -> None:
     two_vs_one = _ratio(settled[2].grants_per_second, settled[1].grants_per_second)
     print(f"settlement_2_vs_1_workers_ratio={two_vs_one:.3f}")
     print(f"seal_overhead_ratio={_ratio(with_sealer.tps, without_sealer.tps):.3f}")
+    accrual.print_lines(yield_accrual)
 
 
 if __name__ == "__main__":

@@ -286,6 +286,7 @@ SPECTACULAR_SETTINGS = {
         "LinkedAccountKindEnum": "accounts.models.LinkedAccount.Kind",
         "ReferralStatusEnum": "promotions.models.Referral.Status",
         "TransactionStatusEnum": "wallet.models.Transaction.Status",
+        "FundOrderKindEnum": "wealth.models.FundOrder.Kind",
     },
 }
 
@@ -453,7 +454,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wallet.reconcile_bank",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Wealth (wealth/accrual.py): yesterday's declared yield paid at 00:30 Beijing time; pending
+    # redemptions settled on business days from 09:00.
+    "wealth-accrue-yield": {
+        "task": "wealth.accrue_yield",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    "wealth-settle-redemptions": {
+        "task": "wealth.settle_redemptions",
+        "schedule": crontab(hour="9-17", minute=0),
+    },
 }
+# Days (bank time, YYYY-MM-DD) on which fund redemptions do not settle, besides weekends.
+WEALTH_HOLIDAYS = env.list("WEALTH_HOLIDAYS", default=[])
 # A customer who signed up without a referral link may enter a friend's code this many days.
 PROMOTIONS_REFERRAL_ENTRY_DAYS = env.int("PROMOTIONS_REFERRAL_ENTRY_DAYS", default=7)
 # Sealing: transactions per batch (one short transaction each), and how old a transaction must

@@ -30,6 +30,7 @@ api_v1 = [
     path("", include("accounts.urls_api")),
     path("", include("wallet.urls_api")),
     path("", include("promotions.urls_api")),
+    path("", include("wealth.urls_api")),
     path(
         "linked-accounts/",
         linked_accounts_api.LinkedAccountListCreateApi.as_view(),
@@ -64,6 +65,7 @@ urlpatterns = [
     path("wallet/", include("wallet.urls")),
     path("notifications/", include("notifications.urls")),
     path("rewards/", include("promotions.urls")),
+    path("wealth/", include("wealth.urls")),
     path("r/<str:code>/", promotions_views.referral_link, name="referral_link"),
     path("legal/<slug:document>/", accounts_views.legal, name="legal"),
     path("verify/receipt/", wallet_views.verify_receipt, name="verify_receipt"),

@@ -88,6 +88,12 @@ class LedgerAccount(models.Model):
         FEE_INCOME = "fee_income", _("Fee income")
         FX_POSITION = "fx_position", _("FX position")
         MARKETING = "marketing", _("Bank marketing budget")
+        # A customer's holding in a fund (wealth app): customer money, never below zero.
+        FUND_HOLDING = "fund_holding", _("Fund holding")
+        # Redemptions waiting for next-business-day settlement: owed to customers.
+        FUND_SETTLEMENT = "fund_settlement", _("Fund redemptions to settle")
+        # The fund's income, out of which the daily yield is paid: a system account.
+        FUND_INCOME = "fund_income", _("Fund income")
 
     # Accounts of the bank itself; only these may go below zero.
     SYSTEM_KINDS = (
@@ -96,6 +102,7 @@ class LedgerAccount(models.Model):
         Kind.FEE_INCOME,
         Kind.FX_POSITION,
         Kind.MARKETING,
+        Kind.FUND_INCOME,
     )
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -125,6 +132,7 @@ class LedgerAccount(models.Model):
                         "fee_income",
                         "fx_position",
                         "marketing",
+                        "fund_income",
                     ]
                 ),
                 name="ledger_account_non_negative_unless_system",
@@ -174,6 +182,9 @@ class Transaction(models.Model):
         ADJUSTMENT = "adjustment", _("Adjustment")
         CASH_IN = "cash_in", _("Cash deposit at a branch")
         CASH_OUT = "cash_out", _("Cash withdrawal at a branch")
+        FUND_SUBSCRIPTION = "fund_subscription", _("Fund subscription")
+        FUND_REDEMPTION = "fund_redemption", _("Fund redemption")
+        FUND_YIELD = "fund_yield", _("Fund yield")
 
     class Status(models.TextChoices):
         COMPLETED = "completed", _("Completed")

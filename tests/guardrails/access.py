@@ -105,6 +105,9 @@ EXCLUDED = {
     "backoffice:break_glass_review": "a break-glass grant is a staff member's access record, not a customer's object; only risk officers may review one (tests/backoffice/test_break_glass.py)",
     "backoffice:reconciliation_exception": "a bank reconciliation exception is about the bank's clearing account, not a customer's object; only risk officers may open one, teller and branch manager get 403 (tests/backoffice/test_reconciliation_portal.py)",
     "legal": "the public terms and privacy notice: the parameter names a document, not anyone's object",
+    "wealth:product": "a fund product is the bank's, on sale to every customer; the customer's own holding and orders are found by the session's user, never by an id in the URL (tests/wealth)",
+    "wealth:subscribe": "buys the product in the URL for the session's user: nobody else's object is named (tests/wealth)",
+    "wealth:redeem": "redeems the session user's own holding of the product in the URL: nobody else's object is named (tests/wealth)",
     "referral_link": "a referral link is public by design (shared with friends): it only keeps the code in the visitor's session and redirects to sign-up, showing nothing of the referrer",
 }
 

@@ -24,6 +24,7 @@ from backoffice.services import customer_branch_assign, role_groups_ensure, staf
 from promotions.models import ReferralCode
 from promotions.seed import demo_discounts_ensure
 from wallet.chain import ledger_seal_pending
+from wealth.seed import demo_wealth_ensure
 
 DEMO_CUSTOMERS = [
     ("zhang.san@demo.example", "张三", "+8613800138001"),
@@ -190,6 +191,9 @@ class Command(BaseCommand):
         from backoffice.seed_reconciliation import demo_reconciliation_ensure
 
         demo_reconciliation_ensure(customer=User.objects.get(email=SECOND_BRANCH_CUSTOMERS[0][0]))
+        demo_wealth_ensure(
+            customers=list(User.objects.filter(email__in=[c[0] for c in DEMO_CUSTOMERS]))
+        )
         # Seal what the demo posted, so `ledger_audit` shows a verified chain from the start.
         chain_head = ledger_seal_pending()
 
