@@ -38,5 +38,19 @@ ROLE_PERMISSIONS = {
         "promotions.view_referral",
         "promotions.view_pointsaccount",
         "promotions.view_pointsentry",
+        # knowledge base: FAQ, tutorials and the security guide (issue 7)
+        *(
+            f"support.{action}_{model}"
+            for model in ("kbcategory", "article", "tutorialstep")
+            for action in ("add", "change", "delete", "view")
+        ),
+        "support.view_articlevote",
+        "support.view_selfhelpoutcome",
+    ),
+    # The support lead reads the knowledge base's votes and deflection rate in the admin.
+    SUPPORT_LEAD: (
+        "support.view_article",
+        "support.view_articlevote",
+        "support.view_selfhelpoutcome",
     ),
 }

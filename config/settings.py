@@ -29,6 +29,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Before the admin, so knowledge-base articles are edited in both languages there.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -264,6 +266,7 @@ SPECTACULAR_SETTINGS = {
         "LinkedAccountKindEnum": "accounts.models.LinkedAccount.Kind",
         "ReferralStatusEnum": "promotions.models.Referral.Status",
         "TransactionStatusEnum": "wallet.models.Transaction.Status",
+        "KbArticleKindEnum": "support.models_kb.Article.Kind",
     },
 }
 
@@ -277,6 +280,10 @@ USE_TZ = True
 LANGUAGE_COOKIE_NAME = "wallet_language"
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# django-modeltranslation (knowledge base): Chinese is the default and the fallback.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "zh-hans"
+MODELTRANSLATION_LANGUAGES = ("zh-hans", "en")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("zh-hans",)
 
 # --- Static files (served by whitenoise, never a CDN) ---------------------------
 STATIC_URL = "/static/"

@@ -30,6 +30,7 @@ api_v1 = [
     path("", include("accounts.urls_api")),
     path("", include("wallet.urls_api")),
     path("", include("promotions.urls_api")),
+    path("", include("support.urls_api_kb")),
     path(
         "linked-accounts/",
         linked_accounts_api.LinkedAccountListCreateApi.as_view(),
@@ -63,6 +64,7 @@ urlpatterns = [
     path("dashboard/", wallet_views.dashboard, name="dashboard"),
     path("wallet/", include("wallet.urls")),
     path("notifications/", include("notifications.urls")),
+    path("help/", include("support.urls_kb")),
     path("rewards/", include("promotions.urls")),
     path("r/<str:code>/", promotions_views.referral_link, name="referral_link"),
     path("legal/<slug:document>/", accounts_views.legal, name="legal"),

@@ -104,6 +104,10 @@ EXCLUDED = {
     "backoffice:training_course": "a staff training course: no customer's object; who may take which course (by audience role) is tested in tests/backoffice/test_training.py",
     "backoffice:break_glass_review": "a break-glass grant is a staff member's access record, not a customer's object; only risk officers may review one (tests/backoffice/test_break_glass.py)",
     "legal": "the public terms and privacy notice: the parameter names a document, not anyone's object",
+    "kb:article": "a knowledge-base article (FAQ, tutorial, security guide) is the bank's public help content, readable by everyone; drafts answer 404 to all (tests/support/test_kb_pages.py)",
+    "kb:vote": "a vote on a public knowledge-base article: it belongs to the voter, one per customer or session (tests/support/test_kb_pages.py)",
+    "api:faq-vote": "a vote on a public knowledge-base article: it belongs to the voter, one per customer (tests/support/test_kb_pages.py)",
+    "api:tutorial": "a published tutorial is the bank's public help content, readable by everyone; drafts answer 404 (tests/support/test_kb_pages.py)",
     "referral_link": "a referral link is public by design (shared with friends): it only keeps the code in the visitor's session and redirects to sign-up, showing nothing of the referrer",
 }
 
