@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.display_preferences",
                 "notifications.context_processors.unread_notifications",
+                "support.context_processors.notice_banners",
             ],
         },
     },
@@ -267,6 +268,7 @@ SPECTACULAR_SETTINGS = {
         "ReferralStatusEnum": "promotions.models.Referral.Status",
         "TransactionStatusEnum": "wallet.models.Transaction.Status",
         "KbArticleKindEnum": "support.models_kb.Article.Kind",
+        "NoticeKindEnum": "support.models_kb.Notice.Kind",
     },
 }
 
@@ -386,6 +388,9 @@ BANK_SANDBOX_DELAY_SECONDS = env.float("BANK_SANDBOX_DELAY_SECONDS", default=0.0
 LINKED_ACCOUNT_MAX_VERIFY_ATTEMPTS = env.int("LINKED_ACCOUNT_MAX_VERIFY_ATTEMPTS", default=3)
 # Top-ups and withdrawals move money between a customer's bank and wallet in these currencies.
 FUNDING_CURRENCIES = ("CNY",)
+
+# Notices (风险提示): customers reached per fan-out batch (one outbox row, one insert each).
+NOTICE_FANOUT_BATCH_SIZE = env.int("NOTICE_FANOUT_BATCH_SIZE", default=1000)
 
 # --- Notifications -------------------------------------------------------------------
 SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")

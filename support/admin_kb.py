@@ -5,8 +5,15 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
-from . import kb
-from .models_kb import Article, ArticleVote, KbCategory, SelfHelpOutcome, TutorialStep
+from . import kb, notices
+from .models_kb import (
+    Article,
+    ArticleVote,
+    KbCategory,
+    Notice,
+    SelfHelpOutcome,
+    TutorialStep,
+)
 
 
 @admin.register(KbCategory)
@@ -109,3 +116,29 @@ class SelfHelpOutcomeAdmin(admin.ModelAdmin):
                 % figures
             )
         return super().changelist_view(request, {**(extra_context or {}), "title": title})
+
+
+@admin.register(Notice)
+class NoticeAdmin(TranslationAdmin):
+    """Risk officers and campaign admins write a notice as a draft, then publish it: the banner
+    appears at once and every customer's inbox gets it, in batches (support.notices)."""
+
+    list_display = ("title", "kind", "status", "published_at", "expires_at", "fanout_finished_at")
+    list_filter = ("status", "kind")
+    fields = ("kind", "title", "body", "expires_at")
+    actions = ("publish",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a notice sent to customers stays on record; let it expire instead
+
+    def get_readonly_fields(self, request, obj=None):
+        # What customers were sent stays as sent; setting "show until" withdraws the banner.
+        if obj is not None and obj.status == Notice.Status.PUBLISHED:
+            return ("kind", "title_zh_hans", "title_en", "body_zh_hans", "body_en")
+        return ()
+
+    @admin.action(description=_("Publish and send to every customer's inbox"))
+    def publish(self, request, queryset):
+        for notice in queryset:
+            notices.notice_publish(notice=notice, acting_user=request.user)
+        self.message_user(request, _("Published. Customers' inboxes are filled in batches."))

@@ -20,8 +20,8 @@ from rest_framework.views import APIView
 
 from config.api_errors import NO_SUCH_PAGE, READ_ERRORS, WRITE_ERRORS, ErrorSerializer
 
-from . import kb
-from .models_kb import Article, SelfHelpOutcome
+from . import kb, notices
+from .models_kb import Article, Notice, SelfHelpOutcome
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -194,3 +194,33 @@ class OutcomeApi(APIView):
             outcome=values["outcome"], article=item, user=request.user, query=values.get("q", "")
         )
         return Response({"outcome": values["outcome"]}, status=status.HTTP_201_CREATED)
+
+
+# --- Notices (风险提示) ---------------------------------------------------------------------
+
+
+class NoticeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Notice.Kind.choices)
+    title = serializers.CharField()
+    body = serializers.CharField(help_text="Plain text.")
+    published_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class AnnouncementListApi(ListAPIView):
+    """Security and service notices in force, newest first."""
+
+    permission_classes = (AllowAny,)
+    serializer_class = NoticeSerializer
+    filter_backends = ()
+
+    def get_queryset(self):
+        return notices.active_notices()
+
+    @extend_schema(
+        operation_id="announcements_list",
+        responses={200: NoticeSerializer(many=True), 404: NO_SUCH_PAGE, **READ_ERRORS},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

@@ -184,3 +184,63 @@ class TourProgress(models.Model):
 
     def __str__(self):
         return str(self.user_id)
+
+
+# --- Notices (风险提示) ------------------------------------------------------------------------
+
+
+class Notice(models.Model):
+    """A security or service notice: a banner on customer pages and a message in every inbox."""
+
+    class Kind(models.TextChoices):
+        SECURITY = "security", _("Security notice")
+        SERVICE = "service", _("Service notice")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SECURITY)
+    title = models.CharField(_("title"), max_length=150)
+    body = models.TextField(_("text"), max_length=1000)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    expires_at = models.DateTimeField(
+        _("show until"), null=True, blank=True, help_text=_("Empty: until it is withdrawn.")
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    # Fan-out progress: inbox messages are added by customer id, in batches (support.notices).
+    fanout_after_id = models.BigIntegerField(default=0, editable=False)
+    fanout_finished_at = models.DateTimeField(null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-published_at", "-pk")
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+
+    def __str__(self):
+        return self.title
+
+
+class NoticeDismissal(models.Model):
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="dismissals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("notice", "user"), name="notice_dismissed_once")
+        ]
+
+    def __str__(self):
+        return f"{self.notice_id}/{self.user_id}"

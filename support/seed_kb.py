@@ -439,3 +439,23 @@ def demo_kb_ensure() -> None:
                 "body_en": en_body,
             },
         )
+
+
+def demo_notice_ensure() -> None:
+    """One security notice in force, published by the demo risk officer (banner and inboxes)."""
+    from django.contrib.auth import get_user_model
+
+    from . import notices
+    from .models_kb import Notice
+
+    officer = get_user_model().objects.filter(email="risk@demo.example").first()
+    if officer is None or Notice.objects.exists():
+        return
+    notice = Notice.objects.create(
+        kind=Notice.Kind.SECURITY,
+        title_zh_hans="警惕冒充银行客服的诈骗电话",
+        title_en="Beware of calls from people posing as the bank",
+        body_zh_hans="近期有不法分子冒充银行客服，以“账户异常”“退款”为由索要验证码。银行绝不会索要您的密码或验证码。如有疑问，请拨打官方热线 95588。",
+        body_en="Fraudsters are calling customers as “bank support”, claiming an account problem or a refund, and asking for codes. The bank never asks for your password or codes. When in doubt, call our official hotline 95588.",
+    )
+    notices.notice_publish(notice=notice, acting_user=officer)

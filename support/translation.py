@@ -2,7 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models_kb import Article, KbCategory, TutorialStep
+from .models_kb import Article, KbCategory, Notice, TutorialStep
 
 
 @register(KbCategory)
@@ -21,3 +21,9 @@ class ArticleTranslation(TranslationOptions):
 class TutorialStepTranslation(TranslationOptions):
     fields = ("title", "body", "image_alt")
     required_languages = {"zh-hans": ("title",)}
+
+
+@register(Notice)
+class NoticeTranslation(TranslationOptions):
+    fields = ("title", "body")
+    required_languages = ("zh-hans",)

@@ -13,4 +13,6 @@ urlpatterns = [
     path("tour/done/", views_kb.tour_done, name="tour_done"),
     path("a/<slug:slug>/", views_kb.article, name="article"),
     path("a/<slug:slug>/vote/", views_kb.vote, name="vote"),
+    path("notices/<int:pk>/", views_kb.notice, name="notice"),
+    path("notices/<int:pk>/dismiss/", views_kb.notice_dismiss, name="notice_dismiss"),
 ]

@@ -6,12 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from config.api_errors import ApplicationError
 
-from . import kb
+from . import kb, notices
+from .context_processors import SESSION_DISMISSED
 from .models_kb import Article, SelfHelpOutcome
 
 
@@ -142,3 +144,29 @@ def tour_done(request):
     if request.headers.get("X-Requested-With") == "fetch":
         return HttpResponse(status=204)
     return redirect("dashboard")
+
+
+# --- Notices (风险提示) ---------------------------------------------------------------------
+
+
+@require_GET
+def notice(request, pk):
+    item = get_object_or_404(notices.active_notices(), pk=pk)
+    return render(request, "support/kb/notice.html", {"notice": item})
+
+
+@require_POST
+def notice_dismiss(request, pk):
+    item = get_object_or_404(notices.active_notices(), pk=pk)
+    if request.user.is_authenticated:
+        notices.notice_dismiss(notice=item, user=request.user)
+    else:
+        dismissed = request.session.get(SESSION_DISMISSED, [])
+        if item.pk not in dismissed:
+            request.session[SESSION_DISMISSED] = [*dismissed, item.pk][-50:]
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("kb:home")
+    return redirect(target)

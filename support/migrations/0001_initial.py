@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,128 +14,354 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='KbCategory',
+            name="KbCategory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True, verbose_name='slug')),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('name_zh_hans', models.CharField(max_length=80, null=True, verbose_name='name')),
-                ('name_en', models.CharField(max_length=80, null=True, verbose_name='name')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True, verbose_name="slug")),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                ("name_zh_hans", models.CharField(max_length=80, null=True, verbose_name="name")),
+                ("name_en", models.CharField(max_length=80, null=True, verbose_name="name")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
             ],
             options={
-                'verbose_name': 'help category',
-                'verbose_name_plural': 'help categories',
-                'ordering': ('position', 'pk'),
+                "verbose_name": "help category",
+                "verbose_name_plural": "help categories",
+                "ordering": ("position", "pk"),
             },
         ),
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('faq', 'Question and answer'), ('tutorial', 'Illustrated tutorial'), ('guide', 'Security guide')], default='faq', max_length=10, verbose_name='kind')),
-                ('slug', models.SlugField(max_length=80, unique=True, verbose_name='slug')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('title_zh_hans', models.CharField(max_length=200, null=True, verbose_name='title')),
-                ('title_en', models.CharField(max_length=200, null=True, verbose_name='title')),
-                ('summary', models.CharField(blank=True, max_length=300, verbose_name='summary')),
-                ('summary_zh_hans', models.CharField(blank=True, max_length=300, null=True, verbose_name='summary')),
-                ('summary_en', models.CharField(blank=True, max_length=300, null=True, verbose_name='summary')),
-                ('body', models.TextField(blank=True, help_text='Plain text, or HTML (sanitised before it is shown: no scripts or styles).', verbose_name='body')),
-                ('body_zh_hans', models.TextField(blank=True, help_text='Plain text, or HTML (sanitised before it is shown: no scripts or styles).', null=True, verbose_name='body')),
-                ('body_en', models.TextField(blank=True, help_text='Plain text, or HTML (sanitised before it is shown: no scripts or styles).', null=True, verbose_name='body')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=10, verbose_name='status')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('video_path', models.CharField(blank=True, help_text='video/kb/x.mp4', max_length=200, verbose_name='video (path under static/)')),
-                ('captions_path', models.CharField(blank=True, max_length=200, verbose_name='captions (path of a .vtt file under static/)')),
-                ('helpful_count', models.PositiveIntegerField(default=0, editable=False, verbose_name='helpful votes')),
-                ('unhelpful_count', models.PositiveIntegerField(default=0, editable=False, verbose_name='not helpful votes')),
-                ('solved_count', models.PositiveIntegerField(default=0, editable=False, verbose_name='solved a problem')),
-                ('search_title', models.TextField(default='', editable=False)),
-                ('search_body', models.TextField(default='', editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='articles', to='support.kbcategory', verbose_name='category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("faq", "Question and answer"),
+                            ("tutorial", "Illustrated tutorial"),
+                            ("guide", "Security guide"),
+                        ],
+                        default="faq",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True, verbose_name="slug")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                (
+                    "title_zh_hans",
+                    models.CharField(max_length=200, null=True, verbose_name="title"),
+                ),
+                ("title_en", models.CharField(max_length=200, null=True, verbose_name="title")),
+                ("summary", models.CharField(blank=True, max_length=300, verbose_name="summary")),
+                (
+                    "summary_zh_hans",
+                    models.CharField(blank=True, max_length=300, null=True, verbose_name="summary"),
+                ),
+                (
+                    "summary_en",
+                    models.CharField(blank=True, max_length=300, null=True, verbose_name="summary"),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        blank=True,
+                        help_text="Plain text, or HTML (sanitised before it is shown: no scripts or styles).",
+                        verbose_name="body",
+                    ),
+                ),
+                (
+                    "body_zh_hans",
+                    models.TextField(
+                        blank=True,
+                        help_text="Plain text, or HTML (sanitised before it is shown: no scripts or styles).",
+                        null=True,
+                        verbose_name="body",
+                    ),
+                ),
+                (
+                    "body_en",
+                    models.TextField(
+                        blank=True,
+                        help_text="Plain text, or HTML (sanitised before it is shown: no scripts or styles).",
+                        null=True,
+                        verbose_name="body",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                (
+                    "video_path",
+                    models.CharField(
+                        blank=True,
+                        help_text="video/kb/x.mp4",
+                        max_length=200,
+                        verbose_name="video (path under static/)",
+                    ),
+                ),
+                (
+                    "captions_path",
+                    models.CharField(
+                        blank=True,
+                        max_length=200,
+                        verbose_name="captions (path of a .vtt file under static/)",
+                    ),
+                ),
+                (
+                    "helpful_count",
+                    models.PositiveIntegerField(
+                        default=0, editable=False, verbose_name="helpful votes"
+                    ),
+                ),
+                (
+                    "unhelpful_count",
+                    models.PositiveIntegerField(
+                        default=0, editable=False, verbose_name="not helpful votes"
+                    ),
+                ),
+                (
+                    "solved_count",
+                    models.PositiveIntegerField(
+                        default=0, editable=False, verbose_name="solved a problem"
+                    ),
+                ),
+                ("search_title", models.TextField(default="", editable=False)),
+                ("search_body", models.TextField(default="", editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="articles",
+                        to="support.kbcategory",
+                        verbose_name="category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'help article',
-                'verbose_name_plural': 'help articles',
-                'ordering': ('category__position', 'position', 'pk'),
+                "verbose_name": "help article",
+                "verbose_name_plural": "help articles",
+                "ordering": ("category__position", "position", "pk"),
             },
         ),
         migrations.CreateModel(
-            name='SelfHelpOutcome',
+            name="SelfHelpOutcome",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('outcome', models.CharField(choices=[('solved', 'Solved by an article'), ('escalated', 'Still needed help')], max_length=10, verbose_name='outcome')),
-                ('query', models.CharField(blank=True, max_length=200, verbose_name='question')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='when')),
-                ('article', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='outcomes', to='support.article', verbose_name='article')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("solved", "Solved by an article"),
+                            ("escalated", "Still needed help"),
+                        ],
+                        max_length=10,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("query", models.CharField(blank=True, max_length=200, verbose_name="question")),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="when"),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="outcomes",
+                        to="support.article",
+                        verbose_name="article",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'self-help outcome',
-                'verbose_name_plural': 'self-help outcomes',
-                'ordering': ('-created_at',),
+                "verbose_name": "self-help outcome",
+                "verbose_name_plural": "self-help outcomes",
+                "ordering": ("-created_at",),
             },
         ),
         migrations.CreateModel(
-            name='TourProgress',
+            name="TourProgress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('finished_at', models.DateTimeField(auto_now=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='tour_progress', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("finished_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tour_progress",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'guided tour progress',
-                'verbose_name_plural': 'guided tour progress',
+                "verbose_name": "guided tour progress",
+                "verbose_name_plural": "guided tour progress",
             },
         ),
         migrations.CreateModel(
-            name='TutorialStep',
+            name="TutorialStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='step number')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('title_zh_hans', models.CharField(max_length=200, null=True, verbose_name='title')),
-                ('title_en', models.CharField(max_length=200, null=True, verbose_name='title')),
-                ('body', models.TextField(blank=True, verbose_name='text')),
-                ('body_zh_hans', models.TextField(blank=True, null=True, verbose_name='text')),
-                ('body_en', models.TextField(blank=True, null=True, verbose_name='text')),
-                ('image_path', models.CharField(blank=True, help_text='img/kb/x.png', max_length=200, verbose_name='image (path under static/)')),
-                ('image_alt', models.CharField(blank=True, max_length=200, verbose_name='image description')),
-                ('image_alt_zh_hans', models.CharField(blank=True, max_length=200, null=True, verbose_name='image description')),
-                ('image_alt_en', models.CharField(blank=True, max_length=200, null=True, verbose_name='image description')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='support.article', verbose_name='article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="step number")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                (
+                    "title_zh_hans",
+                    models.CharField(max_length=200, null=True, verbose_name="title"),
+                ),
+                ("title_en", models.CharField(max_length=200, null=True, verbose_name="title")),
+                ("body", models.TextField(blank=True, verbose_name="text")),
+                ("body_zh_hans", models.TextField(blank=True, null=True, verbose_name="text")),
+                ("body_en", models.TextField(blank=True, null=True, verbose_name="text")),
+                (
+                    "image_path",
+                    models.CharField(
+                        blank=True,
+                        help_text="img/kb/x.png",
+                        max_length=200,
+                        verbose_name="image (path under static/)",
+                    ),
+                ),
+                (
+                    "image_alt",
+                    models.CharField(blank=True, max_length=200, verbose_name="image description"),
+                ),
+                (
+                    "image_alt_zh_hans",
+                    models.CharField(
+                        blank=True, max_length=200, null=True, verbose_name="image description"
+                    ),
+                ),
+                (
+                    "image_alt_en",
+                    models.CharField(
+                        blank=True, max_length=200, null=True, verbose_name="image description"
+                    ),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="steps",
+                        to="support.article",
+                        verbose_name="article",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tutorial step',
-                'verbose_name_plural': 'tutorial steps',
-                'ordering': ('article', 'number'),
+                "verbose_name": "tutorial step",
+                "verbose_name_plural": "tutorial steps",
+                "ordering": ("article", "number"),
             },
         ),
         migrations.CreateModel(
-            name='ArticleVote',
+            name="ArticleVote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('session_key', models.CharField(blank=True, max_length=40)),
-                ('helpful', models.BooleanField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='votes', to='support.article')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("session_key", models.CharField(blank=True, max_length=40)),
+                ("helpful", models.BooleanField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="votes",
+                        to="support.article",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'article vote',
-                'verbose_name_plural': 'article votes',
-                'constraints': [models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('article', 'user'), name='kb_vote_one_per_user'), models.UniqueConstraint(condition=models.Q(('user__isnull', True)), fields=('article', 'session_key'), name='kb_vote_one_per_session'), models.CheckConstraint(condition=models.Q(('user__isnull', False), models.Q(('session_key', ''), _negated=True), _connector='OR'), name='kb_vote_has_voter')],
+                "verbose_name": "article vote",
+                "verbose_name_plural": "article votes",
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("user__isnull", False)),
+                        fields=("article", "user"),
+                        name="kb_vote_one_per_user",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("user__isnull", True)),
+                        fields=("article", "session_key"),
+                        name="kb_vote_one_per_session",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("user__isnull", False),
+                            models.Q(("session_key", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="kb_vote_has_voter",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['status', 'kind'], name='support_art_status_da0808_idx'),
+            model_name="article",
+            index=models.Index(fields=["status", "kind"], name="support_art_status_da0808_idx"),
         ),
         migrations.AddConstraint(
-            model_name='tutorialstep',
-            constraint=models.UniqueConstraint(fields=('article', 'number'), name='kb_step_number_unique'),
+            model_name="tutorialstep",
+            constraint=models.UniqueConstraint(
+                fields=("article", "number"), name="kb_step_number_unique"
+            ),
         ),
     ]
