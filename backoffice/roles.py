@@ -20,6 +20,8 @@ ROLE_LABELS = {
 ALL_ROLES = tuple(ROLE_LABELS)
 # Roles whose view of customers is limited to their own branch.
 BRANCH_SCOPED_ROLES = (TELLER, BRANCH_MANAGER)
+# Notices (风险提示): risk officers and campaign admins write and publish them (issue 7).
+NOTICE_PERMISSIONS = ("support.add_notice", "support.change_notice", "support.view_notice")
 # Django admin permissions ("app_label.codename") each role's group is given.
 ROLE_PERMISSIONS = {
     CAMPAIGN_ADMIN: (
@@ -38,5 +40,21 @@ ROLE_PERMISSIONS = {
         "promotions.view_referral",
         "promotions.view_pointsaccount",
         "promotions.view_pointsentry",
+        # knowledge base: FAQ, tutorials and the security guide (issue 7)
+        *(
+            f"support.{action}_{model}"
+            for model in ("kbcategory", "article", "tutorialstep")
+            for action in ("add", "change", "delete", "view")
+        ),
+        "support.view_articlevote",
+        "support.view_selfhelpoutcome",
+        *NOTICE_PERMISSIONS,
+    ),
+    RISK_OFFICER: NOTICE_PERMISSIONS,
+    # The support lead reads the knowledge base's votes and deflection rate in the admin.
+    SUPPORT_LEAD: (
+        "support.view_article",
+        "support.view_articlevote",
+        "support.view_selfhelpoutcome",
     ),
 }

@@ -31,6 +31,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Before the admin, so knowledge-base articles are edited in both languages there.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -109,6 +111,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.display_preferences",
                 "notifications.context_processors.unread_notifications",
+                "support.context_processors.notice_banners",
             ],
         },
     },
@@ -287,6 +290,8 @@ SPECTACULAR_SETTINGS = {
         "ReferralStatusEnum": "promotions.models.Referral.Status",
         "TransactionStatusEnum": "wallet.models.Transaction.Status",
         "FundOrderKindEnum": "wealth.models.FundOrder.Kind",
+        "KbArticleKindEnum": "support.models_kb.Article.Kind",
+        "NoticeKindEnum": "support.models_kb.Notice.Kind",
     },
 }
 
@@ -300,6 +305,10 @@ USE_TZ = True
 LANGUAGE_COOKIE_NAME = "wallet_language"
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# django-modeltranslation (knowledge base): Chinese is the default and the fallback.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "zh-hans"
+MODELTRANSLATION_LANGUAGES = ("zh-hans", "en")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("zh-hans",)
 
 # --- Static files (served by whitenoise, never a CDN) ---------------------------
 STATIC_URL = "/static/"
@@ -417,6 +426,9 @@ RECONCILIATION_WINDOW_DAYS = env.int("RECONCILIATION_WINDOW_DAYS", default=5)
 LINKED_ACCOUNT_MAX_VERIFY_ATTEMPTS = env.int("LINKED_ACCOUNT_MAX_VERIFY_ATTEMPTS", default=3)
 # Top-ups and withdrawals move money between a customer's bank and wallet in these currencies.
 FUNDING_CURRENCIES = ("CNY",)
+
+# Notices (风险提示): customers reached per fan-out batch (one outbox row, one insert each).
+NOTICE_FANOUT_BATCH_SIZE = env.int("NOTICE_FANOUT_BATCH_SIZE", default=1000)
 
 # --- Notifications -------------------------------------------------------------------
 SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")

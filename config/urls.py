@@ -31,6 +31,7 @@ api_v1 = [
     path("", include("wallet.urls_api")),
     path("", include("promotions.urls_api")),
     path("", include("wealth.urls_api")),
+    path("", include("support.urls_api_kb")),
     path(
         "linked-accounts/",
         linked_accounts_api.LinkedAccountListCreateApi.as_view(),
@@ -64,6 +65,7 @@ urlpatterns = [
     path("dashboard/", wallet_views.dashboard, name="dashboard"),
     path("wallet/", include("wallet.urls")),
     path("notifications/", include("notifications.urls")),
+    path("help/", include("support.urls_kb")),
     path("rewards/", include("promotions.urls")),
     path("wealth/", include("wealth.urls")),
     path("r/<str:code>/", promotions_views.referral_link, name="referral_link"),

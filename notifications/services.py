@@ -228,3 +228,19 @@ def notifications_mark_read(*, user, ids=None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=ids)
     return unread.update(read_at=timezone.now())
+
+
+def inbox_bulk_add(
+    *, user_ids: list[int], kind: str, title: str, body: str, dedupe_key: str, link: str = ""
+) -> int:
+    """The same message into many inboxes at once (a bank-wide notice), inbox only: no email or
+    SMS to every customer. A user who already has it (same dedupe key) is skipped, so a batch
+    run twice adds nothing. Returns how many rows were attempted."""
+    rows = [
+        Notification(
+            user_id=user_id, kind=kind, title=title, body=body, link=link, dedupe_key=dedupe_key
+        )
+        for user_id in user_ids
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)

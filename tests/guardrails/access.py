@@ -108,6 +108,12 @@ EXCLUDED = {
     "wealth:product": "a fund product is the bank's, on sale to every customer; the customer's own holding and orders are found by the session's user, never by an id in the URL (tests/wealth)",
     "wealth:subscribe": "buys the product in the URL for the session's user: nobody else's object is named (tests/wealth)",
     "wealth:redeem": "redeems the session user's own holding of the product in the URL: nobody else's object is named (tests/wealth)",
+    "kb:article": "a knowledge-base article (FAQ, tutorial, security guide) is the bank's public help content, readable by everyone; drafts answer 404 to all (tests/support/test_kb_pages.py)",
+    "kb:vote": "a vote on a public knowledge-base article: it belongs to the voter, one per customer or session (tests/support/test_kb_pages.py)",
+    "api:faq-vote": "a vote on a public knowledge-base article: it belongs to the voter, one per customer (tests/support/test_kb_pages.py)",
+    "api:tutorial": "a published tutorial is the bank's public help content, readable by everyone; drafts answer 404 (tests/support/test_kb_pages.py)",
+    "kb:notice": "a published security or service notice is the bank's announcement to everyone; drafts and expired ones answer 404 to all (tests/support/test_notices.py)",
+    "kb:notice_dismiss": "dismissing a public notice's banner: the dismissal belongs to the caller (their account, or a visitor's session) (tests/support/test_notices.py)",
     "referral_link": "a referral link is public by design (shared with friends): it only keeps the code in the visitor's session and redirects to sign-up, showing nothing of the referrer",
 }
 

@@ -194,6 +194,10 @@ class Command(BaseCommand):
         demo_wealth_ensure(
             customers=list(User.objects.filter(email__in=[c[0] for c in DEMO_CUSTOMERS]))
         )
+        from support.seed_kb import demo_kb_ensure, demo_notice_ensure
+
+        demo_kb_ensure()  # FAQ, tutorials and the security guide (issue 7)
+        demo_notice_ensure()  # a security notice: banner and every customer's inbox
         # Seal what the demo posted, so `ledger_audit` shows a verified chain from the start.
         chain_head = ledger_seal_pending()
 

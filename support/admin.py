@@ -1,0 +1,1 @@
+from .admin_kb import *  # noqa

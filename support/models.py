@@ -1,0 +1,1 @@
+from .models_kb import *  # noqa

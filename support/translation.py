@@ -1,0 +1,29 @@
+"""Translated fields of the knowledge base (django-modeltranslation): a column per language."""
+
+from modeltranslation.translator import TranslationOptions, register
+
+from .models_kb import Article, KbCategory, Notice, TutorialStep
+
+
+@register(KbCategory)
+class KbCategoryTranslation(TranslationOptions):
+    fields = ("name",)
+    required_languages = ("zh-hans",)
+
+
+@register(Article)
+class ArticleTranslation(TranslationOptions):
+    fields = ("title", "summary", "body")
+    required_languages = {"zh-hans": ("title",)}
+
+
+@register(TutorialStep)
+class TutorialStepTranslation(TranslationOptions):
+    fields = ("title", "body", "image_alt")
+    required_languages = {"zh-hans": ("title",)}
+
+
+@register(Notice)
+class NoticeTranslation(TranslationOptions):
+    fields = ("title", "body")
+    required_languages = ("zh-hans",)
