@@ -103,6 +103,7 @@ class AuditEvent(models.Model):
         BREAK_GLASS = "break_glass", _("Break-glass access")
         BREAK_GLASS_REVIEW = "break_glass_review", _("Break-glass review")
         TRAINING_ATTEMPT = "training_attempt", _("Training quiz taken")
+        EXPERIENCE_START = "experience_start", _("Experience mode started")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Done")
