@@ -201,6 +201,11 @@ class Command(BaseCommand):
             "  Four eyes: log in as manager@demo.example and open /backoffice/approvals/ to"
             " approve the teller's request to unfreeze 王芳's wallet."
         )
+        out.write(
+            "  Experience mode (体验区): log in as teller@demo.example, open /backoffice/experience/"
+            " (or the home card) and start a demo wallet on this device: 1,000.00 of demo money,"
+            " sample shops and contacts, never the real ledger; it logs the teller out."
+        )
         out.write("  Merchants (pay by code at /wallet/pay/, or open /wallet/pay/m/CODE/qr.svg):")
         for merchant in merchants:
             out.write(f"    {merchant.code:<12} {merchant.name}")
