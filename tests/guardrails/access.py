@@ -103,7 +103,7 @@ EXCLUDED = {
     "account_reset_password_from_key": "allauth: uid and key in the URL are the emailed credential, checked by allauth; no owner session to compare",
     "backoffice:training_course": "a staff training course: no customer's object; who may take which course (by audience role) is tested in tests/backoffice/test_training.py",
     "backoffice:break_glass_review": "a break-glass grant is a staff member's access record, not a customer's object; only risk officers may review one (tests/backoffice/test_break_glass.py)",
-    "experience:receipt": "a receipt of experience mode (体验区) belongs to a demo session on a branch device, named by its signed cookie, not to a customer: it is sandbox money, never a customer's; another device or a visitor gets the \"demo has ended\" page or 404 (tests/experience/test_experience_mode.py)",
+    "experience:receipt": 'a receipt of experience mode (体验区) belongs to a demo session on a branch device, named by its signed cookie, not to a customer: it is sandbox money, never a customer\'s; another device or a visitor gets the "demo has ended" page or 404 (tests/experience/test_experience_mode.py)',
     "legal": "the public terms and privacy notice: the parameter names a document, not anyone's object",
     "referral_link": "a referral link is public by design (shared with friends): it only keeps the code in the visitor's session and redirects to sign-up, showing nothing of the referrer",
 }
