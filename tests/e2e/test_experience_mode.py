@@ -13,6 +13,7 @@ from backoffice.seed import verified_email_ensure
 from backoffice.services import staff_member_upsert
 from experience.models import ExperienceEntry, ExperienceSession
 from tests.accounts.factories import PASSWORD, TOTPDeviceFactory, totp_code
+from tests.guardrails import checks
 from wallet.models import Entry, Transaction
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,6 +58,25 @@ def test_a_teller_starts_experience_mode_and_pays_a_sample_shop_on_a_phone(page,
     expect(page.locator("[data-testid=demo-receipt]")).to_contain_text("街角咖啡")
     expect(page.locator("[data-testid=demo-banner]")).to_contain_text("971.50")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # Every sandbox page passes the guardrails' page checks (the crawler sees only "ended").
+    receipt_url = page.url
+    found = []
+    for path in (
+        "",
+        "pay/",
+        "transfer/",
+        "top-up/",
+        "history/",
+        "rewards/",
+        "security/",
+        receipt_url,
+    ):
+        page.goto(path if path.startswith("http") else f"{base}/experience/{path}")
+        found += checks.check_csrf_tokens(page) + checks.check_structure(page)
+        found += checks.check_axe(page) + checks.check_language(page)
+        found += checks.check_overflow(page, 390, "zh-hans")
+    assert found == [], [str(v) for v in found]
 
     # The device holds no staff session any more.
     page.goto(f"{base}/backoffice/")
