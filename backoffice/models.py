@@ -110,6 +110,7 @@ class AuditEvent(models.Model):
         )
         CAMPAIGN_FUND = "campaign_fund", _("Campaign pool funded")
         VOUCHERS_ISSUE = "vouchers_issue", _("Vouchers issued")
+        EXPERIENCE_START = "experience_start", _("Experience mode started")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Done")

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "wealth",
     "support",
     "backoffice",
+    "experience",
 ]
 
 MIDDLEWARE = [
@@ -447,6 +448,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "backoffice.approvals_expire",
         "schedule": 300.0,
     },
+    # Experience mode (体验区): demo sessions past their 15 minutes are deleted.
+    "experience-delete-expired-sessions": {
+        "task": "experience.sessions_delete_expired",
+        "schedule": 300.0,
+    },
     "promotions-expire-vouchers": {
         "task": "promotions.expire_vouchers",
         "schedule": 3600.0,
@@ -525,3 +531,8 @@ BACKOFFICE_BREAK_GLASS_SECONDS = env.int("BACKOFFICE_BREAK_GLASS_SECONDS", defau
 BACKOFFICE_TRAINING_PASS_PERCENT = env.int("BACKOFFICE_TRAINING_PASS_PERCENT", default=80)
 # At most this many setup links per customer per hour (the first one at onboarding included).
 BACKOFFICE_SETUP_LINKS_PER_HOUR = env.int("BACKOFFICE_SETUP_LINKS_PER_HOUR", default=3)
+
+# --- experience mode (体验区): demo wallets on branch devices, sandbox money only -------------
+EXPERIENCE_SESSION_SECONDS = env.int("EXPERIENCE_SESSION_SECONDS", default=15 * 60)
+EXPERIENCE_STARTING_BALANCE = env.str("EXPERIENCE_STARTING_BALANCE", default="1000.00")
+EXPERIENCE_MAX_BALANCE = env.str("EXPERIENCE_MAX_BALANCE", default="5000.00")

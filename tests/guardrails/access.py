@@ -104,6 +104,7 @@ EXCLUDED = {
     "backoffice:training_course": "a staff training course: no customer's object; who may take which course (by audience role) is tested in tests/backoffice/test_training.py",
     "backoffice:break_glass_review": "a break-glass grant is a staff member's access record, not a customer's object; only risk officers may review one (tests/backoffice/test_break_glass.py)",
     "backoffice:reconciliation_exception": "a bank reconciliation exception is about the bank's clearing account, not a customer's object; only risk officers may open one, teller and branch manager get 403 (tests/backoffice/test_reconciliation_portal.py)",
+    "experience:receipt": 'a receipt of experience mode (体验区) belongs to a demo session on a branch device, named by its signed cookie, not to a customer: it is sandbox money, never a customer\'s; another device or a visitor gets the "demo has ended" page or 404 (tests/experience/test_experience_mode.py)',
     "legal": "the public terms and privacy notice: the parameter names a document, not anyone's object",
     "wealth:product": "a fund product is the bank's, on sale to every customer; the customer's own holding and orders are found by the session's user, never by an id in the URL (tests/wealth)",
     "wealth:subscribe": "buys the product in the URL for the session's user: nobody else's object is named (tests/wealth)",

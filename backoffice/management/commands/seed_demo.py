@@ -243,6 +243,11 @@ class Command(BaseCommand):
             " weeks of staff activity; li.si has a 3-day limit override (50,000.00 per payment)"
             " asked by the teller and approved by the branch manager."
         )
+        out.write(
+            "  Experience mode (体验区): log in as teller@demo.example, open /backoffice/experience/"
+            " (or the home card) and start a demo wallet on this device: 1,000.00 of demo money,"
+            " sample shops and contacts, never the real ledger; it logs the teller out."
+        )
         out.write("  Merchants (pay by code at /wallet/pay/, or open /wallet/pay/m/CODE/qr.svg):")
         for merchant in merchants:
             out.write(f"    {merchant.code:<12} {merchant.name}")
