@@ -109,13 +109,13 @@ def notice_fanout_batch(*, notice_id: int, after_id: int) -> int:
 
 
 def _inbox_title(notice: Notice) -> str:
-    # The inbox keeps one text per message and customers have no stored language: both.
-    titles = [notice.title_zh_hans, notice.title_en]
-    return " / ".join(t for t in titles if t)[:200]
+    # The inbox keeps one text per message and customers have no stored language: the default
+    # language's, with a link to the notice's page, which reads in the customer's language.
+    return (notice.title_zh_hans or notice.title_en)[:200]
 
 
 def _inbox_body(notice: Notice) -> str:
-    return "\n\n".join(b for b in (notice.body_zh_hans, notice.body_en) if b)
+    return notice.body_zh_hans or notice.body_en
 
 
 def notice_dismiss(*, notice: Notice, user) -> None:

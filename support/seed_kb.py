@@ -314,7 +314,7 @@ GUIDE = [
         "guide-bank-never-asks",
         "银行绝不会向您索要",
         "What the bank never asks for",
-        "<ul><li>您的登录密码或支付密码；</li><li>短信验证码或身份验证器验证码；</li><li>银行卡的完整卡号和安全码（CVV）；</li><li>远程控制您的手机或电脑；</li><li>把钱转到任何“安全账户”。</li></ul>",
+        "<ul><li>您的登录密码或支付密码；</li><li>短信验证码或身份验证器验证码；</li><li>银行卡的完整卡号和卡背面的安全码；</li><li>远程控制您的手机或电脑；</li><li>把钱转到任何“安全账户”。</li></ul>",
         "<ul><li>your login or payment password;</li><li>SMS or authenticator codes;</li><li>your full card number and security code (CVV);</li><li>remote control of your phone or computer;</li><li>moving money to any “safe account”.</li></ul>",
     ),
 ]

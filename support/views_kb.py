@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -50,6 +50,8 @@ def suggest(request):
         request.GET.get(name, "") for name in ("subject", "message")
     )
     query = kb.search_query_parse(raw)
+    if not request.htmx:  # opened as a page (no script): the search page shows the same answers
+        return redirect(f"{reverse('kb:search')}?{urlencode({'q': query.text})}")
     results = list(kb.article_search(query=query, limit=kb.SUGGESTION_LIMIT))
     return render(
         request, "support/kb/includes/suggestions.html", {"query": query, "results": results}

@@ -74,11 +74,17 @@ def test_the_title_weighs_more_than_the_body():
 
 
 def test_suggestions_appear_while_typing_in_either_field(client, seeded):
-    response = client.get(reverse("kb:suggest"), {"message": "收到可疑短信"})
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    response = client.get(reverse("kb:suggest"), {"message": "收到可疑短信"}, **htmx)
     assert response.status_code == 200
     assert "收到可疑短信或电话怎么办" in response.content.decode()
-    response = client.get(reverse("kb:suggest"), {"subject": "", "message": "suspicious SMS"})
+    response = client.get(
+        reverse("kb:suggest"), {"subject": "", "message": "suspicious SMS"}, **htmx
+    )
     assert "suspicious-sms" in response.content.decode()
+    # opened as a page, without htmx: the search page
+    response = client.get(reverse("kb:suggest"), {"q": "冻结"})
+    assert response.status_code == 302 and response.url.startswith(reverse("kb:search"))
 
 
 def test_the_search_page_lists_answers(client, seeded):

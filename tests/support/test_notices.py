@@ -59,7 +59,8 @@ def test_publishing_reaches_every_customer_in_batches_by_id(
     assert all(b.status == OutboxMessage.Status.DONE for b in batches)
     notice.refresh_from_db()
     assert notice.fanout_finished_at is not None and notice.fanout_after_id == customers[-1].pk
-    assert "警惕冒充客服诈骗" in inbox.first().title and "Beware" in inbox.first().title
+    assert inbox.first().title == "警惕冒充客服诈骗"
+    assert inbox.first().link == reverse("kb:notice", args=[notice.pk])
 
 
 def test_a_batch_run_again_adds_nothing_twice(risk_officer, settings):
