@@ -246,7 +246,7 @@ def open_exceptions_card(user) -> Card:
         title=_("Bank reconciliation exceptions"),
         items=[
             CardItem(
-                text=f"{exception.get_kind_display()} · {exception.reference}",
+                text=str(exception.get_kind_display()),
                 url=reverse("backoffice:reconciliation_exception", args=[exception.pk]),
                 note=_("Open for %(days)d days") % {"days": age_days(exception.opened_at, now=now)},
                 urgent=age_days(exception.opened_at, now=now) >= 3,

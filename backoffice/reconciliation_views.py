@@ -36,7 +36,7 @@ class QueueFilterForm(forms.Form):
         choices=[("", gettext_lazy("All")), *ReconciliationException.Kind.choices],
     )
     since = forms.DateField(
-        label=gettext_lazy("Statements from (YYYY-MM-DD)"),
+        label=gettext_lazy("Statements from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
