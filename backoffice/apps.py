@@ -27,3 +27,7 @@ class BackofficeConfig(AppConfig):
 
         register_handler(BREAK_GLASS_ALERT, break_glass_alert_send)
         register_cards()
+
+        from .risk_review import register_cards as register_risk_cards
+
+        register_risk_cards()

@@ -103,6 +103,11 @@ class AuditEvent(models.Model):
         BREAK_GLASS = "break_glass", _("Break-glass access")
         BREAK_GLASS_REVIEW = "break_glass_review", _("Break-glass review")
         TRAINING_ATTEMPT = "training_attempt", _("Training quiz taken")
+        RISK_CASE_VIEW = "risk_case_view", _("Held payment reviewed")
+        RISK_RELEASE = "risk_release", _("Held payment released")
+        RISK_REJECT = "risk_reject", _("Held payment rejected")
+        RISK_ASK = "risk_ask", _("Customer asked to confirm a held payment")
+        RISK_NOTE = "risk_note", _("Note on a held payment")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Done")

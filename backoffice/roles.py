@@ -39,4 +39,13 @@ ROLE_PERMISSIONS = {
         "promotions.view_pointsaccount",
         "promotions.view_pointsentry",
     ),
+    # risk rules and what they decided (issue 9)
+    RISK_OFFICER: (
+        "wallet.add_riskrule",
+        "wallet.change_riskrule",
+        "wallet.delete_riskrule",
+        "wallet.view_riskrule",
+        "wallet.view_riskevaluation",
+        "wallet.view_riskcase",
+    ),
 }

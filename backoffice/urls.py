@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import cash_views, onboarding_views, views, views_access, views_training
+from . import cash_views, onboarding_views, views, views_access, views_risk, views_training
 
 app_name = "backoffice"
 
@@ -46,4 +46,9 @@ urlpatterns = [
         views_access.break_glass_review,
         name="break_glass_review",
     ),
+    # risk review queue and live monitor (issue 9)
+    path("risk/", views_risk.risk_queue, name="risk_queue"),
+    path("risk/monitor/", views_risk.risk_monitor, name="risk_monitor"),
+    path("risk/cases/<int:pk>/", views_risk.risk_case, name="risk_case"),
+    path("risk/cases/<int:pk>/decision/", views_risk.risk_case_decide, name="risk_case_decide"),
 ]

@@ -88,6 +88,7 @@ class LedgerAccount(models.Model):
         FEE_INCOME = "fee_income", _("Fee income")
         FX_POSITION = "fx_position", _("FX position")
         MARKETING = "marketing", _("Bank marketing budget")
+        RISK_HOLD = "risk_hold", _("Payments held for risk review")
 
     # Accounts of the bank itself; only these may go below zero.
     SYSTEM_KINDS = (
@@ -646,3 +647,14 @@ class CashWithdrawalCode(models.Model):
         return (
             self.voided_at is None and self.used_by_id is None and self.expires_at > timezone.now()
         )
+
+
+# Risk rules and held payments live in their own package (wallet/risk/); imported here so that
+# Django finds their models in the wallet app.
+from .risk.models import (  # noqa: E402, F401
+    RiskCase,
+    RiskCaseNote,
+    RiskEvaluation,
+    RiskHit,
+    RiskRule,
+)
