@@ -141,6 +141,9 @@ class RiskHit(models.Model):
         verbose_name = _("risk rule hit")
         verbose_name_plural = _("risk rule hits")
 
+    def __str__(self):
+        return f"{self.code} in evaluation {self.evaluation_id}"
+
 
 class RiskCase(models.Model):
     """A payment held for review: its money sits in the hold account until a decision."""
@@ -217,3 +220,6 @@ class RiskCaseNote(models.Model):
         verbose_name = _("case note")
         verbose_name_plural = _("case notes")
         ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"note on case {self.case_id}"

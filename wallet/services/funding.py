@@ -28,9 +28,9 @@ from notifications.models import Notification
 from notifications.services import notify, outbox_enqueue
 
 from .. import events, ledger
-from ..risk import services as risk
 from ..models import FundingOrder, LedgerAccount, Transaction, Wallet, new_funding_reference
 from ..money import format_money, parse_amount, parse_currency
+from ..risk import services as risk
 from . import limits
 from .common import (
     earlier_result,

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from config.api_errors import ApplicationError
 
 from .. import events, ledger
-from ..risk import services as risk
 from ..masking import display_name_masked
 from ..models import LedgerAccount, Merchant, Transaction, Wallet
 from ..money import MINOR_UNITS, parse_amount, parse_currency
+from ..risk import services as risk
 from . import budgets, limits
 from .common import (
     MovementResult,

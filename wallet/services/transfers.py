@@ -12,10 +12,10 @@ from accounts.phone import normalize_phone
 from config.api_errors import ApplicationError
 
 from .. import events, ledger
-from ..risk import services as risk
 from ..masking import display_name_masked
 from ..models import Transaction, Wallet
 from ..money import parse_amount, parse_currency
+from ..risk import services as risk
 from . import limits
 from .common import (
     MovementResult,
