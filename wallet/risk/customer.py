@@ -4,6 +4,7 @@ on the transaction's page or through the API."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,6 +32,8 @@ class HeldConfirmForm(forms.Form):
 @login_required
 @require_POST
 def held_confirm(request, pk: int):
+    if held_case_for(request.user, pk) is None:
+        raise Http404
     form = HeldConfirmForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter your verification code."))
