@@ -176,3 +176,17 @@ def test_risk_officers_see_held_payments_on_their_home_page(officer):
     html = staff_client(officer).get(reverse("backoffice:home")).content.decode()
     assert 'id="card-risk-held"' in html
     assert reverse("backoffice:risk_case", kwargs={"pk": case.pk}) in html
+
+
+def test_seed_demo_leaves_suspicious_transfers_in_the_queue(officer):
+    from django.core.management import call_command
+
+    call_command("seed_demo", quiet=True)
+    call_command("seed_demo", quiet=True)
+    cases = RiskCase.objects.filter(status=RiskCase.Status.OPEN)
+    assert cases.count() == 2
+    assert RiskRule.objects.filter(enabled=True).count() >= 8
+    html = staff_client(officer).get(reverse("backoffice:risk_queue")).content.decode()
+    for case in cases:
+        assert f"#{case.pk}<" in html
+    assert ledger_breaches() == []

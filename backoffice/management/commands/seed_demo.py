@@ -165,6 +165,10 @@ class Command(BaseCommand):
             customers=list(User.objects.filter(email__in=[c[0] for c in DEMO_CUSTOMERS]))
         )
         demo_referrals_and_points_ensure()
+        # Risk review: the default rules and suspicious transfers held in the review queue.
+        from backoffice.seed_risk import demo_risk_ensure
+
+        demo_risk_ensure()
         # Seal what the demo posted, so `ledger_audit` shows a verified chain from the start.
         chain_head = ledger_seal_pending()
 
