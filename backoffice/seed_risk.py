@@ -6,10 +6,11 @@ from wallet import services as wallet_services
 from wallet.models import RiskCase, Transaction, Wallet
 from wallet.risk.seed import risk_rules_default_ensure
 
-# (payer, payee, amount, note): each to a payee the payer never paid, at or over the new-payee rule.
+# (payer, payee, amount, note): each to a payee the payer never paid, at or over the new-payee
+# rule. 张三 keeps the round opening balance the other demo tests and the crawler rely on.
 DEMO_HELD = [
-    ("zhang.san@demo.example", "zhao.lei@demo.example", "600.00", "急用，请尽快"),
     ("li.si@demo.example", "zhao.lei@demo.example", "520.00", "投资返利保证金"),
+    ("zhao.lei@demo.example", "li.si@demo.example", "600.00", "急用，请尽快"),
 ]
 
 
