@@ -75,6 +75,9 @@ class HeldConfirmApi(APIView):
         responses={200: HeldConfirmOutputSerializer, **WRITE_ERRORS},
     )
     def post(self, request, pk: int):
+        # Someone else's payment answers like a missing one, whatever the body.
+        if held_case_for(request.user, pk) is None:
+            raise services.case_not_yours()
         data = HeldConfirmInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         case = services.held_confirm_by_customer(

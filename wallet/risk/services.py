@@ -326,6 +326,14 @@ def case_note_add(*, case_id: int, actor, text: str) -> RiskCaseNote:
     return RiskCaseNote.objects.create(case=case, author=actor, text=text[:1000])
 
 
+def case_not_yours() -> ApplicationError:
+    return ApplicationError(
+        _("No payment of yours is waiting for review with this number."),
+        code="case_not_found",
+        status_code=404,
+    )
+
+
 def held_confirm_by_customer(*, user, transaction_id: int, otp: str, request=None) -> RiskCase:
     """ "It was me", proven with the second factor: releases a hold marked low risk; otherwise
     the confirmation is noted and the case goes back to the risk officers."""
@@ -333,11 +341,7 @@ def held_confirm_by_customer(*, user, transaction_id: int, otp: str, request=Non
 
     case = RiskCase.objects.filter(held_transaction_id=transaction_id, wallet__user=user).first()
     if case is None:
-        raise ApplicationError(
-            _("No payment of yours is waiting for review with this number."),
-            code="case_not_found",
-            status_code=404,
-        )
+        raise case_not_yours()
     if not case.is_open:
         raise ApplicationError(
             _("This payment has already been reviewed."), code="case_decided", status_code=409
