@@ -42,3 +42,6 @@ class BackofficeConfig(AppConfig):
         from .services import campaign_money_action_record
 
         register_money_action_recorder(campaign_money_action_record)
+        from .risk_review import register_cards as register_risk_cards
+
+        register_risk_cards()

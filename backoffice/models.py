@@ -111,6 +111,11 @@ class AuditEvent(models.Model):
         CAMPAIGN_FUND = "campaign_fund", _("Campaign pool funded")
         VOUCHERS_ISSUE = "vouchers_issue", _("Vouchers issued")
         EXPERIENCE_START = "experience_start", _("Experience mode started")
+        RISK_CASE_VIEW = "risk_case_view", _("Held payment reviewed")
+        RISK_RELEASE = "risk_release", _("Held payment released")
+        RISK_REJECT = "risk_reject", _("Held payment rejected")
+        RISK_ASK = "risk_ask", _("Customer asked to confirm a held payment")
+        RISK_NOTE = "risk_note", _("Note on a held payment")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Done")

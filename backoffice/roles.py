@@ -57,4 +57,13 @@ ROLE_PERMISSIONS = {
         "support.view_articlevote",
         "support.view_selfhelpoutcome",
     ),
+    # risk rules and what they decided (issue 9)
+    RISK_OFFICER: (
+        "wallet.add_riskrule",
+        "wallet.change_riskrule",
+        "wallet.delete_riskrule",
+        "wallet.view_riskrule",
+        "wallet.view_riskevaluation",
+        "wallet.view_riskcase",
+    ),
 }

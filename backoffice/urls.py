@@ -7,6 +7,7 @@ from . import (
     views,
     views_access,
     views_customer_actions,
+    views_risk,
     views_training,
 )
 
@@ -73,4 +74,9 @@ urlpatterns = [
         views_customer_actions.customer_limit_override,
         name="customer_limit_override",
     ),
+    # risk review queue and live monitor (issue 9)
+    path("risk/", views_risk.risk_queue, name="risk_queue"),
+    path("risk/monitor/", views_risk.risk_monitor, name="risk_monitor"),
+    path("risk/cases/<int:pk>/", views_risk.risk_case, name="risk_case"),
+    path("risk/cases/<int:pk>/decision/", views_risk.risk_case_decide, name="risk_case_decide"),
 ]

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import accrual, capture, load, sealing, settlement  # noqa: E402
+from bench import accrual, capture, load, risk, sealing, settlement  # noqa: E402
 
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "200"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "12"))
@@ -99,6 +99,10 @@ def main() -> None:
         file=sys.stderr,
         flush=True,
     )
+    # Risk rules on and off (bench/risk.py), each half a shorter run through its own server.
+    risk_off_p50, risk_on_p50, risk_errors = risk.risk_overhead(
+        fixture, env=env, workers=WORKERS, clients=CLIENTS, seconds=SEAL_SECONDS
+    )
     chain_report = sealing.verify_rate(env)
     settled = {
         workers: settlement.run(
@@ -120,6 +124,9 @@ def main() -> None:
     print(f"transfer_without_sealer_tps={without_sealer.tps:.1f}")
     print(f"transfer_with_sealer_tps={with_sealer.tps:.1f}")
     print(f"transfer_with_sealer_p95_ms={with_sealer.p95_ms:.2f}")
+    print(f"transfer_risk_off_p50_ms={risk_off_p50:.2f}")
+    print(f"transfer_risk_on_p50_ms={risk_on_p50:.2f}")
+    print(f"transfer_risk_errors={risk_errors}")
     print(f"ledger_verify_rows={chain_report.verified}")
     print(f"ledger_verify_rows_per_s={chain_report.rows_per_second:.0f}")
     print(
@@ -132,6 +139,7 @@ def main() -> None:
     print(f"settlement_2_vs_1_workers_ratio={two_vs_one:.3f}")
     print(f"seal_overhead_ratio={_ratio(with_sealer.tps, without_sealer.tps):.3f}")
     accrual.print_lines(yield_accrual)
+    print(f"risk_overhead_ratio={_ratio(risk_on_p50, risk_off_p50):.3f}")
 
 
 if __name__ == "__main__":

@@ -233,6 +233,8 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_VERBOSE = False
+# Keep every failed login (not reset by a success): the risk rule on repeated failures reads it.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 # django-otp and passkeys
 OTP_TOTP_ISSUER = env.str("OTP_ISSUER", default="数字钱包 Wallet")
@@ -404,6 +406,10 @@ RECEIPT_VERIFY_RATE_PER_MINUTE = env.int("RECEIPT_VERIFY_RATE_PER_MINUTE", defau
 # Cash withdrawal codes a customer issues on their phone for the branch counter.
 WALLET_CASH_CODE_TTL_SECONDS = env.int("WALLET_CASH_CODE_TTL_SECONDS", default=10 * 60)
 WALLET_CASH_CODE_MAX_ATTEMPTS = env.int("WALLET_CASH_CODE_MAX_ATTEMPTS", default=5)
+# Risk rules (wallet/risk/): off only to measure what they cost (make bench).
+RISK_RULES_ENABLED = env.bool("RISK_RULES_ENABLED", default=True)
+# A held payment's case is due for a decision this many minutes after it is held.
+RISK_REVIEW_DUE_MINUTES = env.int("RISK_REVIEW_DUE_MINUTES", default=60)
 # Cash desk: a cash out above this (CNY) needs a second staff member's approval (four eyes).
 BACKOFFICE_CASH_OUT_APPROVAL_LIMIT = env.str(
     "BACKOFFICE_CASH_OUT_APPROVAL_LIMIT", default="20000.00"

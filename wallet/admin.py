@@ -113,3 +113,56 @@ class DailySealAdmin(ReadOnlyAdmin):
 
     list_display = ("date", "last_sequence", "hash", "created_at")
     date_hierarchy = "date"
+
+
+# --- risk rules (wallet/risk/) -----------------------------------------------------------------
+
+from .risk.models import RiskCase, RiskEvaluation, RiskRule  # noqa: E402
+
+
+@admin.register(RiskRule)
+class RiskRuleAdmin(admin.ModelAdmin):
+    """Risk officers configure the rules here; a change applies to the next payment."""
+
+    list_display = (
+        "__str__",
+        "code",
+        "enabled",
+        "action",
+        "score",
+        "kyc_level",
+        "amount_threshold",
+        "count_threshold",
+        "window_minutes",
+        "low_risk",
+    )
+    list_editable = ("enabled", "action")
+    list_filter = ("code", "enabled", "action")
+    fields = (
+        "code",
+        "name",
+        "enabled",
+        "action",
+        "score",
+        "low_risk",
+        "kyc_level",
+        "amount_threshold",
+        "count_threshold",
+        "window_minutes",
+        "lookback_days",
+    )
+
+
+@admin.register(RiskEvaluation)
+class RiskEvaluationAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "kind", "amount", "currency", "outcome", "score")
+    list_filter = ("outcome", "kind")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(RiskCase)
+class RiskCaseAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "wallet", "status", "low_risk", "due_at", "decided_by", "decided_at")
+    list_filter = ("status",)
+    list_select_related = ("wallet__user", "decided_by")

@@ -20,3 +20,7 @@ class WalletConfig(AppConfig):
         from . import privacy
 
         privacy.connect()
+
+        from .risk import services as risk_services
+
+        risk_services.connect()

@@ -94,6 +94,7 @@ class LedgerAccount(models.Model):
         FUND_SETTLEMENT = "fund_settlement", _("Fund redemptions to settle")
         # The fund's income, out of which the daily yield is paid: a system account.
         FUND_INCOME = "fund_income", _("Fund income")
+        RISK_HOLD = "risk_hold", _("Payments held for risk review")
 
     # Accounts of the bank itself; only these may go below zero.
     SYSTEM_KINDS = (
@@ -708,3 +709,14 @@ class LimitOverride(models.Model):
 
     def __str__(self):
         return f"limit override #{self.pk} of wallet {self.wallet_id}"
+
+
+# Risk rules and held payments live in their own package (wallet/risk/); imported here so that
+# Django finds their models in the wallet app.
+from .risk.models import (  # noqa: E402, F401
+    RiskCase,
+    RiskCaseNote,
+    RiskEvaluation,
+    RiskHit,
+    RiskRule,
+)

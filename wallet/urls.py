@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import funding_views, views
+from .risk.customer import held_confirm
 
 app_name = "wallet"
 
@@ -26,6 +27,7 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("history.csv", views.history_csv, name="history_csv"),
     path("transactions/<int:pk>/", views.transaction_detail, name="transaction"),
+    path("transactions/<int:pk>/confirm/", held_confirm, name="transaction_confirm"),
     path("transactions/<int:pk>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),
     path("statements/", views.statements, name="statements"),
     path("cash-code/", views.cash_code, name="cash_code"),

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import api
+from .risk.customer import HeldConfirmApi
 
 urlpatterns = [
     path("wallets/", api.WalletListApi.as_view(), name="wallets"),
@@ -26,6 +27,11 @@ urlpatterns = [
     path("exchanges/", api.ExchangeCreateApi.as_view(), name="exchanges"),
     path("step-up/<str:token>/verify/", api.StepUpVerifyApi.as_view(), name="step-up-verify"),
     path("transactions/", api.TransactionListApi.as_view(), name="transactions"),
+    path(
+        "transactions/<int:pk>/confirm/",
+        HeldConfirmApi.as_view(),
+        name="transaction-confirm",
+    ),
     path("topups/", api.TopUpListCreateApi.as_view(), name="topups"),
     path("topups/<str:reference>/", api.TopUpDetailApi.as_view(), name="topup"),
     path("withdrawals/", api.WithdrawalListCreateApi.as_view(), name="withdrawals"),

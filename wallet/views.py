@@ -745,8 +745,19 @@ def transaction_detail(request, pk: int):
             "txn": txn,
             "counterparty": selectors.counterparty_label(entry),
             "receipt_code": documents.receipt_code(txn),
+            **_held_context(request, txn, entry),
         },
     )
+
+
+def _held_context(request, txn: Transaction, entry) -> dict:
+    """A payment of theirs under review: its case and the "it was me" form."""
+    if txn.status != Transaction.Status.HELD or entry.amount >= 0:
+        return {}
+    from .risk.customer import HeldConfirmForm, held_case_for
+
+    case = held_case_for(request.user, txn.pk)
+    return {"held_case": case, "held_form": HeldConfirmForm()} if case and case.is_open else {}
 
 
 @login_required

@@ -312,6 +312,27 @@ def _owner_transfer(world: World) -> Transaction:
     return result.transaction
 
 
+def _owner_held_transfer(world: World) -> Transaction:
+    """A transfer of the owner's held for risk review (by a rule made for it, then removed)."""
+    from wallet.models import RiskRule
+
+    rule = RiskRule.objects.create(
+        code=RiskRule.Code.LARGE_AMOUNT, action=RiskRule.Action.HOLD, amount_threshold="0.01"
+    )
+    txn = _owner_transfer(world)
+    rule.delete()
+    return txn
+
+
+def _held_transfer(world: World) -> Target:
+    return Target({"pk": _owner_held_transfer(world).pk})
+
+
+def _held_case(world: World) -> Target:
+    txn = _owner_held_transfer(world)
+    return Target({"pk": txn.risk_case.pk}, data={"decision": "release", "note": "矩阵"})
+
+
 def _transaction(world: World) -> Target:
     txn = _owner_transfer(world)
     return Target({"pk": txn.pk}, {"transfer note": txn.note})
@@ -631,6 +652,15 @@ FACTORIES: dict[str, Case] = {
     "backoffice:customer_limit_override": Case(
         _customer_limit_override, method="POST", owner_status=(403,)
     ),
+    # "It was me" on a held transfer: the owner's empty form is refused without a change.
+    "wallet:transaction_confirm": Case(
+        _held_transfer, method="POST", owner_status=(302,), owner_writes=False
+    ),
+    "api:transaction-confirm": Case(_held_transfer, method="POST", owner_status=(400,)),
+    # The risk officers' case of a held payment: a staff page, refused to every customer and
+    # to a teller (only risk officers; tests/backoffice/test_risk_review.py).
+    "backoffice:risk_case": Case(_held_case, owner_status=(403,)),
+    "backoffice:risk_case_decide": Case(_held_case, method="POST", owner_status=(403,)),
     "api:step-up-verify": Case(
         _step_up_challenge,
         method="POST",

@@ -30,6 +30,7 @@ from notifications.services import notify, outbox_enqueue
 from .. import events, ledger
 from ..models import FundingOrder, LedgerAccount, Transaction, Wallet, new_funding_reference
 from ..money import format_money, parse_amount, parse_currency
+from ..risk import services as risk
 from . import limits
 from .common import (
     earlier_result,
@@ -211,6 +212,11 @@ def withdrawal_create(*, user, source_id, amount, currency, idempotency_key: str
         locked = Wallet.objects.select_for_update().get(pk=wallet.pk)
         refuse_unless_active(locked, field="wallet", own=True)
         limits.limits_check(user=user, wallet=locked, amount=amount, currency=currency)
+        assessment = risk.risk_evaluate(
+            user=user, wallet=locked, kind="withdrawal", amount=amount, currency=currency
+        )
+        # Money leaving for another bank is not held: a hold refuses the withdrawal.
+        assessment.refuse_if_blocked(holdable=False)
         reference = new_funding_reference()
         txn = ledger.post(
             kind=Transaction.Kind.WITHDRAWAL,
@@ -224,6 +230,7 @@ def withdrawal_create(*, user, source_id, amount, currency, idempotency_key: str
                 "funding_reference": reference,
             },
         )
+        assessment.record(transaction_=txn)
         order = FundingOrder.objects.create(
             reference=reference,
             direction=FundingOrder.Direction.WITHDRAWAL,
@@ -240,7 +247,9 @@ def withdrawal_create(*, user, source_id, amount, currency, idempotency_key: str
         _progress_later(order)
         return order
 
-    return _once(user=user, key=key, fingerprint=fingerprint, create=create)
+    return risk.recording_refusals(
+        lambda: _once(user=user, key=key, fingerprint=fingerprint, create=create)
+    )
 
 
 # --- settlement (the outbox task) ------------------------------------------------------------

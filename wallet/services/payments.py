@@ -20,6 +20,7 @@ from .. import events, ledger
 from ..masking import display_name_masked
 from ..models import LedgerAccount, Merchant, Transaction, Wallet
 from ..money import MINOR_UNITS, parse_amount, parse_currency
+from ..risk import services as risk
 from . import budgets, limits
 from .common import (
     MovementResult,
@@ -295,6 +296,16 @@ def payment_create(
         payer = Wallet.objects.select_for_update().get(pk=request.payer.pk)
         refuse_unless_active(payer, field="wallet", own=True)
         guard.inside_posting(wallet=payer)
+        assessment = risk.risk_evaluate(
+            user=payer_user,
+            wallet=payer,
+            kind="payment",
+            amount=request.amount,
+            currency=request.currency,
+            payee=request.merchant.code,
+        )
+        # A merchant at the till cannot wait for a review: a hold refuses the payment.
+        assessment.refuse_if_blocked(holdable=False)
         discount = (
             _discount_find(request=request, payer_user=payer_user, reserve=True)
             if discounts_apply
@@ -330,6 +341,7 @@ def payment_create(
                 **(_discount_metadata(request, discount) if off else {}),
             },
         )
+        assessment.record(transaction_=txn)
         if off and discount.on_posted:
             discount.on_posted(txn)
         guard.after_posting(txn)
@@ -337,8 +349,14 @@ def payment_create(
         events.emit(events.MONEY_MOVED, transaction_id=txn.pk)
         return txn
 
-    return idempotent(
-        user=payer_user, key=key, fingerprint=fingerprint, post=post, before=guard.before_posting
+    return risk.recording_refusals(
+        lambda: idempotent(
+            user=payer_user,
+            key=key,
+            fingerprint=fingerprint,
+            post=post,
+            before=guard.before_posting,
+        )
     )
 
 

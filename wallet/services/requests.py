@@ -13,6 +13,7 @@ from .. import events, ledger
 from ..masking import display_name_masked
 from ..models import PaymentRequest, Transaction, Wallet
 from ..money import parse_amount, parse_currency
+from ..risk import services as risk
 from . import limits
 from .common import (
     MovementResult,
@@ -120,21 +121,45 @@ def payment_request_pay(
         locked_payer = Wallet.objects.select_for_update().get(pk=payer.pk)
         refuse_unless_active(locked_payer, field="wallet", own=True)
         guard.inside_posting(wallet=locked_payer)
-        txn = ledger.post(
-            kind=Transaction.Kind.TRANSFER,
-            legs=[ledger.Leg(source, -amount), ledger.Leg(target, amount)],
-            initiated_by=payer_user,
-            idempotency_key=key,
-            request_fingerprint=fingerprint,
-            note=locked.note,
-            metadata={
+        assessment = risk.risk_evaluate(
+            user=payer_user,
+            wallet=locked_payer,
+            kind="request",
+            amount=amount,
+            currency=request.currency,
+            payee=requester.handle,
+            payee_wallet_id=requester.pk,
+        )
+        assessment.refuse_if_blocked()
+        posting = {
+            "initiated_by": payer_user,
+            "idempotency_key": key,
+            "request_fingerprint": fingerprint,
+            "note": locked.note,
+            "metadata": {
                 "from_wallet": payer.handle,
                 "to_wallet": requester.handle,
                 "from_name": display_name_masked(payer_user),
                 "to_name": display_name_masked(requester.user),
                 "payment_request": locked.token,
             },
-        )
+        }
+        if assessment.holds:
+            # The request counts as paid while its payment is held; a rejection reopens it.
+            txn = risk.held_post(
+                assessment=assessment,
+                source=source,
+                payee_wallet=requester,
+                amount=amount,
+                **posting,
+            )
+        else:
+            txn = ledger.post(
+                kind=Transaction.Kind.TRANSFER,
+                legs=[ledger.Leg(source, -amount), ledger.Leg(target, amount)],
+                **posting,
+            )
+            assessment.record(transaction_=txn)
         guard.after_posting(txn)
         locked.status = PaymentRequest.Status.PAID
         locked.paid_by = txn
@@ -142,4 +167,8 @@ def payment_request_pay(
         events.emit(events.MONEY_MOVED, transaction_id=txn.pk)
         return txn
 
-    return idempotent(user=payer_user, key=key, fingerprint=fingerprint, post=post, before=before)
+    return risk.recording_refusals(
+        lambda: idempotent(
+            user=payer_user, key=key, fingerprint=fingerprint, post=post, before=before
+        )
+    )

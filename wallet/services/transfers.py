@@ -15,6 +15,7 @@ from .. import events, ledger
 from ..masking import display_name_masked
 from ..models import Transaction, Wallet
 from ..money import parse_amount, parse_currency
+from ..risk import services as risk
 from . import limits
 from .common import (
     MovementResult,
@@ -131,26 +132,56 @@ def transfer_create(
     def post() -> Transaction:
         _wallets_still_active(request)
         guard.inside_posting(wallet=request.sender)
-        txn = ledger.post(
-            kind=Transaction.Kind.TRANSFER,
-            legs=[ledger.Leg(source, -request.amount), ledger.Leg(target, request.amount)],
-            initiated_by=sender_user,
-            idempotency_key=key,
-            request_fingerprint=fingerprint,
-            note=request.note,
-            metadata={
+        # Judged with the sender's wallet locked: two concurrent transfers see each other.
+        assessment = risk.risk_evaluate(
+            user=sender_user,
+            wallet=request.sender,
+            kind="transfer",
+            amount=request.amount,
+            currency=request.currency,
+            payee=request.recipient.handle,
+            payee_wallet_id=request.recipient.pk,
+        )
+        assessment.refuse_if_blocked()
+        posting = {
+            "initiated_by": sender_user,
+            "idempotency_key": key,
+            "request_fingerprint": fingerprint,
+            "note": request.note,
+            "metadata": {
                 "from_wallet": request.sender.handle,
                 "to_wallet": request.recipient.handle,
                 "from_name": display_name_masked(request.sender.user),
                 "to_name": request.recipient_masked,
             },
-        )
+        }
+        if assessment.holds:
+            txn = risk.held_post(
+                assessment=assessment,
+                source=source,
+                payee_wallet=request.recipient,
+                amount=request.amount,
+                **posting,
+            )
+        else:
+            txn = ledger.post(
+                kind=Transaction.Kind.TRANSFER,
+                legs=[ledger.Leg(source, -request.amount), ledger.Leg(target, request.amount)],
+                **posting,
+            )
+            assessment.record(transaction_=txn)
         guard.after_posting(txn)
         events.emit(events.MONEY_MOVED, transaction_id=txn.pk)
         return txn
 
-    return idempotent(
-        user=sender_user, key=key, fingerprint=fingerprint, post=post, before=guard.before_posting
+    return risk.recording_refusals(
+        lambda: idempotent(
+            user=sender_user,
+            key=key,
+            fingerprint=fingerprint,
+            post=post,
+            before=guard.before_posting,
+        )
     )
 
 

@@ -198,6 +198,10 @@ class Command(BaseCommand):
 
         demo_kb_ensure()  # FAQ, tutorials and the security guide (issue 7)
         demo_notice_ensure()  # a security notice: banner and every customer's inbox
+        # Risk review: the default rules and suspicious transfers held in the review queue.
+        from backoffice.seed_risk import demo_risk_ensure
+
+        demo_risk_ensure()
         # Seal what the demo posted, so `ledger_audit` shows a verified chain from the start.
         chain_head = ledger_seal_pending()
 
