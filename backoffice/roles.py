@@ -50,15 +50,15 @@ ROLE_PERMISSIONS = {
         "support.view_selfhelpoutcome",
         *NOTICE_PERMISSIONS,
     ),
-    RISK_OFFICER: NOTICE_PERMISSIONS,
     # The support lead reads the knowledge base's votes and deflection rate in the admin.
     SUPPORT_LEAD: (
         "support.view_article",
         "support.view_articlevote",
         "support.view_selfhelpoutcome",
     ),
-    # risk rules and what they decided (issue 9)
+    # risk rules and what they decided (issue 9), and notices
     RISK_OFFICER: (
+        *NOTICE_PERMISSIONS,
         "wallet.add_riskrule",
         "wallet.change_riskrule",
         "wallet.delete_riskrule",
