@@ -27,3 +27,7 @@ class BackofficeConfig(AppConfig):
 
         register_handler(BREAK_GLASS_ALERT, break_glass_alert_send)
         register_cards()
+
+        from .cards_tickets import register_cards as register_ticket_cards
+
+        register_ticket_cards()

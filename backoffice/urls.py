@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import cash_views, onboarding_views, views, views_access, views_training
+from . import cash_views, onboarding_views, views, views_access, views_tickets, views_training
 
 app_name = "backoffice"
 
@@ -45,5 +45,28 @@ urlpatterns = [
         "break-glass/<int:pk>/review/",
         views_access.break_glass_review,
         name="break_glass_review",
+    ),
+    # support tickets (issue 7)
+    path("support/", views_tickets.support_queue, name="support_queue"),
+    path("support/<str:reference>/", views_tickets.support_ticket, name="support_ticket"),
+    path(
+        "support/<str:reference>/reply/",
+        views_tickets.support_ticket_reply,
+        name="support_ticket_reply",
+    ),
+    path(
+        "support/<str:reference>/assign/",
+        views_tickets.support_ticket_assign,
+        name="support_ticket_assign",
+    ),
+    path(
+        "support/<str:reference>/escalate/",
+        views_tickets.support_ticket_escalate,
+        name="support_ticket_escalate",
+    ),
+    path(
+        "support/<str:reference>/state/",
+        views_tickets.support_ticket_state,
+        name="support_ticket_state",
     ),
 ]

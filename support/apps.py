@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class SupportConfig(AppConfig):
     name = "support"
     verbose_name = _("Support")
+
+    def ready(self):
+        from . import tickets
+
+        tickets.connect()

@@ -35,6 +35,8 @@ from backoffice.models import Branch
 from backoffice.roles import TELLER
 from backoffice.services import staff_member_upsert
 from config.api_errors import ApplicationError
+from support import tickets as support_tickets
+from support.models_tickets import Ticket, TicketMessage
 from tests.accounts.factories import PASSWORD, TOTPDeviceFactory, UserFactory, totp_code
 from tests.wallet.factories import MerchantFactory, WalletFactory, funded_wallet
 from wallet import services
@@ -240,6 +242,12 @@ def owner_state(world: World):
             .values_list("reference", "status")
         ),
         "transactions": Transaction.objects.count(),
+        "tickets": list(
+            Ticket.objects.filter(customer=owner)
+            .order_by("pk")
+            .values_list("reference", "state", "assignee_id", "escalated_at")
+        ),
+        "ticket messages": TicketMessage.objects.filter(ticket__customer=owner).count(),
     }
 
 
@@ -551,7 +559,44 @@ def _keep_kind(kwargs: dict) -> dict:
 
 # URL name -> how to build the owner's object for it. A new object endpoint needs an entry here
 # (or in EXCLUDED); a public one also needs its reason in EXCEPTIONS.
+SECRET_TICKET_TEXT = "矩阵私密工单内容"
+
+
+def _ticket(world: World) -> Target:
+    # Made through the ORM, not ticket_create: the matrix opens many of the owner's tickets
+    # within a minute, more than the per-customer rate limit allows.
+    ticket = Ticket.objects.create(customer=world.owner, category="payment", subject="矩阵工单")
+    TicketMessage.objects.create(ticket=ticket, author=world.owner, body=SECRET_TICKET_TEXT)
+    return Target({"reference": ticket.reference}, {"ticket message": SECRET_TICKET_TEXT})
+
+
+def _resolved_ticket(world: World) -> Target:
+    target = _ticket(world)
+    ticket = Ticket.objects.get(reference=target.kwargs["reference"])
+    support_tickets.ticket_transition(
+        ticket=ticket, to_state="resolved", actor=world.teller, as_customer=False
+    )
+    return Target(target.kwargs, target.secrets, data={"state": "closed"})
+
+
+def _ticket_reply(world: World) -> Target:
+    target = _ticket(world)
+    return Target(target.kwargs, target.secrets, data={"body": "矩阵回复"})
+
+
 FACTORIES: dict[str, Case] = {
+    # Support tickets (issue 7): the customer's own, by random reference; the staff pages about
+    # one are refused to every customer (403) and to staff who are not support agents.
+    "support:ticket": Case(_ticket, owner_sees_secret=True),
+    "support:ticket_state": Case(_resolved_ticket, method="POST", owner_status=(302,)),
+    "api:ticket": Case(_ticket, owner_sees_secret=True),
+    "api:ticket-messages": Case(_ticket, owner_sees_secret=True),
+    "api:ticket-state": Case(_resolved_ticket, method="POST"),
+    "backoffice:support_ticket": Case(_ticket, owner_status=(403,)),
+    "backoffice:support_ticket_reply": Case(_ticket_reply, method="POST", owner_status=(403,)),
+    "backoffice:support_ticket_assign": Case(_ticket, method="POST", owner_status=(403,)),
+    "backoffice:support_ticket_escalate": Case(_ticket, method="POST", owner_status=(403,)),
+    "backoffice:support_ticket_state": Case(_resolved_ticket, method="POST", owner_status=(403,)),
     # The same for the onboarding that opened the owner's wallet, and their document's photo:
     # staff pages, refused to every customer; the branch's own staff: tests/backoffice.
     "backoffice:onboarding": Case(_onboarding, owner_status=(403,)),

@@ -1,0 +1,1 @@
+from .models_tickets import *  # noqa: F403
