@@ -48,6 +48,11 @@ urlpatterns = [
     ),
     # support tickets (issue 7)
     path("support/", views_tickets.support_queue, name="support_queue"),
+    path(
+        "support/attachments/<int:pk>/",
+        views_tickets.support_attachment,
+        name="support_attachment",
+    ),
     path("support/<str:reference>/", views_tickets.support_ticket, name="support_ticket"),
     path(
         "support/<str:reference>/reply/",

@@ -88,9 +88,9 @@ def _ticket_for_staff(request, reference: str) -> Ticket:
         .prefetch_related(
             Prefetch(
                 "messages",
-                queryset=TicketMessage.objects.select_related("author").order_by(
-                    "created_at", "pk"
-                ),
+                queryset=TicketMessage.objects.select_related("author")
+                .prefetch_related("attachments")
+                .order_by("created_at", "pk"),
             ),
             Prefetch(
                 "events",
@@ -153,7 +153,7 @@ def _agent_ticket(request, reference) -> Ticket:
 @require_POST
 def support_ticket_reply(request, reference: str):
     ticket = _agent_ticket(request, reference)
-    form = AgentReplyForm(request.POST, canned_replies=tickets.canned_replies())
+    form = AgentReplyForm(request.POST, request.FILES, canned_replies=tickets.canned_replies())
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -163,6 +163,7 @@ def support_ticket_reply(request, reference: str):
                 body=data["body"],
                 internal=data["internal"],
                 then=data["then"],
+                files=data["files"],
             )
         except ApplicationError as error:
             from config.api_errors import form_errors_from
@@ -245,3 +246,27 @@ def support_ticket_state(request, reference: str):
     else:
         messages.success(request, _("The ticket is updated."))
     return _back(reference)
+
+
+@staff_required
+def support_attachment(request, pk: int):
+    """An attachment, to staff who may read its ticket; a download, audited as a view of the
+    customer's data."""
+    from support.models_tickets import TicketAttachment
+    from support.views_tickets import attachment_response
+
+    attachment = (
+        TicketAttachment.objects.select_related("message__ticket__customer").filter(pk=pk).first()
+    )
+    if attachment is None or not _may_read(request.user, attachment.message.ticket):
+        raise Http404
+    ticket = attachment.message.ticket
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.CUSTOMER_VIEW,
+        customer=ticket.customer,
+        reason=f"ticket {ticket.reference}",
+        detail={"ticket": ticket.reference, "attachment": attachment.pk},
+        request=request,
+    )
+    return attachment_response(attachment)

@@ -3,9 +3,12 @@ services as the pages. `{id}` is the ticket's random reference. Another customer
 404, like one that does not exist; internal notes are never in an answer."""
 
 from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -27,11 +30,27 @@ THROTTLED = OpenApiResponse(
 )
 
 
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    message = serializers.IntegerField(source="message_id")
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    download = serializers.SerializerMethodField()
+
+    def get_download(self, obj) -> str:
+        return reverse(
+            "api:ticket-attachment",
+            kwargs={"reference": obj.message.ticket.reference, "pk": obj.pk},
+        )
+
+
 class TicketMessageSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     from_staff = serializers.BooleanField(help_text="Written by the bank (else by you).")
-    body = serializers.CharField()
+    body = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
+    attachments = AttachmentSerializer(many=True, source="attachments.all")
 
 
 class TicketSerializer(serializers.Serializer):
@@ -159,3 +178,68 @@ class TicketStateApi(APIView):
             as_customer=True,
         )
         return Response(_detail(ticket))
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.ListField(
+        child=serializers.FileField(),
+        min_length=1,
+        help_text="One to five photos (JPEG, PNG, WebP) or PDF files, 5 MB each; the type is "
+        "read from the content.",
+    )
+    body = serializers.CharField(required=False, allow_blank=True, max_length=MESSAGE_MAX_LENGTH)
+
+
+class TicketAttachmentsApi(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(responses={200: AttachmentSerializer(many=True), **READ_ERRORS, 404: NOT_FOUND})
+    def get(self, request, reference):
+        ticket = _own_ticket(request, reference)
+        files = [
+            file
+            for message in tickets.customer_visible_messages(ticket)
+            for file in message.attachments.all()
+        ]
+        return Response(AttachmentSerializer(files, many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={
+            201: TicketMessageSerializer,
+            **WRITE_ERRORS,
+            404: NOT_FOUND,
+            415: OpenApiResponse(ErrorSerializer, description="The body is not multipart."),
+            429: THROTTLED,
+        },
+    )
+    def post(self, request, reference):
+        ticket = _own_ticket(request, reference)
+        data = AttachmentUploadSerializer(
+            data={"file": request.FILES.getlist("file"), "body": request.data.get("body", "")}
+        )
+        data.is_valid(raise_exception=True)
+        message = tickets.ticket_reply_by_customer(
+            ticket=ticket,
+            customer=request.user,
+            body=data.validated_data.get("body", ""),
+            files=data.validated_data["file"],
+        )
+        return Response(TicketMessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class TicketAttachmentDownloadApi(APIView):
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            **READ_ERRORS,
+            404: NOT_FOUND,
+        }
+    )
+    def get(self, request, reference, pk):
+        from .views_tickets import attachment_response
+
+        attachment = tickets.attachment_for_customer_or_none(customer=request.user, pk=pk)
+        if attachment is None or attachment.message.ticket.reference != reference:
+            raise Http404
+        return attachment_response(attachment)

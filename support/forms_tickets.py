@@ -7,6 +7,31 @@ from .models_tickets import Ticket
 from .tickets import MESSAGE_MAX_LENGTH
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Up to five photos or PDFs; their checks are support/attachments.py's (by content)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
+        )
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Attachments"))
+        kwargs.setdefault(
+            "help_text", _("Up to 5 photos (JPEG, PNG, WebP) or PDF files, 5 MB each.")
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [f for f in data if f]
+        return [data] if data else []
+
+
 class TicketCreateForm(forms.Form):
     category = forms.ChoiceField(
         label=_("What is it about?"), choices=[("", "—"), *Ticket.Category.choices]
@@ -29,14 +54,17 @@ class TicketCreateForm(forms.Form):
         ),
     )
     transaction = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    files = AttachmentsField()
 
 
 class CustomerReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Your reply"),
+        required=False,
         max_length=MESSAGE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    files = AttachmentsField()
 
 
 class TicketStateForm(forms.Form):
@@ -95,6 +123,7 @@ class AgentReplyForm(forms.Form):
     internal = forms.BooleanField(
         label=_("Internal note (the customer never sees it)"), required=False
     )
+    files = AttachmentsField()
     then = forms.ChoiceField(
         label=_("Then"),
         required=False,
@@ -115,7 +144,7 @@ class AgentReplyForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not (data.get("body") or "").strip():
+        if not (data.get("body") or "").strip() and not data.get("files"):
             if data.get("canned"):
                 data["body"] = data["canned"].body
             else:

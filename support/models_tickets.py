@@ -5,15 +5,24 @@ the ticket (SET_NULL) while the ticket and its messages stay; a customer cannot 
 they have tickets (PROTECT), as with their ledger records.
 """
 
+import os
 import secrets
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-__all__ = ["CannedReply", "Ticket", "TicketEvent", "TicketMessage", "new_ticket_reference"]
+__all__ = [
+    "CannedReply",
+    "Ticket",
+    "TicketAttachment",
+    "TicketEvent",
+    "TicketMessage",
+    "new_ticket_reference",
+]
 
 # No 0/O or 1/I/L: references are read out over the phone.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -183,3 +192,56 @@ class CannedReply(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class TicketFileStorage(FileSystemStorage):
+    """Attachments live under PRIVATE_MEDIA_ROOT/support (read at each use, so tests can point it
+    elsewhere), outside static/ and MEDIA_ROOT, with no URL: only a view that checks who asks
+    streams them, as a download."""
+
+    @property
+    def base_location(self):
+        return os.path.join(str(settings.PRIVATE_MEDIA_ROOT), "support")
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
+
+
+def ticket_file_storage():
+    return TicketFileStorage()
+
+
+def _attachment_path(instance, filename: str) -> str:
+    # Nothing of the customer's file name reaches the disk; the extension is the checked type's.
+    extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+    return f"{timezone.now():%Y/%m}/{secrets.token_hex(16)}.{extension}"
+
+
+class TicketAttachment(models.Model):
+    """An image or PDF sent with a message; its type was read from its content, images were
+    re-encoded without their metadata."""
+
+    message = models.ForeignKey(
+        TicketMessage,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+        verbose_name=_("message"),
+    )
+    file = models.FileField(_("file"), storage=ticket_file_storage, upload_to=_attachment_path)
+    name = models.CharField(_("file name"), max_length=100)
+    content_type = models.CharField(_("type"), max_length=40)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.name

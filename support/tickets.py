@@ -24,7 +24,8 @@ from config.ratelimit import hits_in_last_minute
 from notifications.models import Notification
 from notifications.services import notify, outbox_enqueue, register_handler
 
-from .models_tickets import CannedReply, Ticket, TicketEvent, TicketMessage
+from .attachments import attachments_clean
+from .models_tickets import CannedReply, Ticket, TicketAttachment, TicketEvent, TicketMessage
 
 User = get_user_model()
 State = Ticket.State
@@ -98,9 +99,9 @@ def _rate_limit(*, user, what: str, per_minute: int) -> None:
         )
 
 
-def _clean_body(body: str, *, field: str = "message") -> str:
+def _clean_body(body: str, *, field: str = "message", files=()) -> str:
     body = (body or "").strip()
-    if not body:
+    if not body and not files:
         _refuse(_("Write a message."), field=field)
     if len(body) > MESSAGE_MAX_LENGTH:
         _refuse(
@@ -133,6 +134,17 @@ def _event(ticket, kind, *, actor=None, from_state="", to_state="", detail=None)
         to_state=to_state,
         detail=detail or {},
     )
+
+
+def _attach(message: TicketMessage, cleaned) -> None:
+    for clean in cleaned:
+        TicketAttachment.objects.create(
+            message=message,
+            file=clean.as_django_file(),
+            name=clean.name,
+            content_type=clean.content_type,
+            size=len(clean.content),
+        )
 
 
 def _touch(ticket: Ticket, *fields: str) -> None:
@@ -235,6 +247,7 @@ def ticket_create(
     message: str,
     transaction_id: int | None = None,
     freeze_wallet: bool = False,
+    files=(),
 ) -> Ticket:
     """A customer opens a ticket. With a transaction it points at that payment (theirs only);
     a suspected-fraud ticket alerts the risk officers and may freeze the customer's wallet in
@@ -247,6 +260,7 @@ def ticket_create(
     if len(subject) > 200:
         _refuse(_("A subject has at most 200 characters."), field="subject")
     body = _clean_body(message)
+    cleaned = attachments_clean(files)
     if freeze_wallet and category != Category.FRAUD:
         _refuse(
             _("Freezing the wallet is offered only with a suspected-fraud report."),
@@ -265,7 +279,8 @@ def ticket_create(
         transaction_id=transaction_id,
         priority=priority_for(category=category, amount=amount),
     )
-    TicketMessage.objects.create(ticket=ticket, author=customer, body=body)
+    first = TicketMessage.objects.create(ticket=ticket, author=customer, body=body)
+    _attach(first, cleaned)
     _event(ticket, TicketEvent.Kind.OPENED, actor=customer, to_state=ticket.state)
     if freeze_wallet:
         _freeze_own_wallet(ticket=ticket, customer=customer)
@@ -291,9 +306,9 @@ def _freeze_own_wallet(*, ticket: Ticket, customer) -> None:
 
 
 @transaction.atomic
-def ticket_reply_by_customer(*, ticket: Ticket, customer, body: str) -> TicketMessage:
+def ticket_reply_by_customer(*, ticket: Ticket, customer, body: str, files=()) -> TicketMessage:
     ticket = _locked(ticket, customer=customer)
-    body = _clean_body(body)
+    body = _clean_body(body, field="body", files=files)
     if ticket.state not in CUSTOMER_MAY_WRITE:
         _refuse(
             _("This ticket is %(state)s: reopen it to write again, or open a new ticket.")
@@ -301,8 +316,10 @@ def ticket_reply_by_customer(*, ticket: Ticket, customer, body: str) -> TicketMe
             field="body",
             code="ticket_not_open",
         )
+    cleaned = attachments_clean(files)
     _rate_limit(user=customer, what="message", per_minute=settings.SUPPORT_MESSAGES_PER_MINUTE)
     message = TicketMessage.objects.create(ticket=ticket, author=customer, body=body)
+    _attach(message, cleaned)
     if ticket.state == State.WAITING:
         _transition(ticket, State.IN_PROGRESS, actor=customer, who=CUSTOMER, announce=False)
     else:
@@ -436,12 +453,13 @@ def ticket_assign(*, ticket: Ticket, assignee, actor) -> Ticket:
 
 @transaction.atomic
 def ticket_reply_by_agent(
-    *, ticket: Ticket, agent, body: str, internal: bool = False, then: str = ""
+    *, ticket: Ticket, agent, body: str, internal: bool = False, then: str = "", files=()
 ) -> TicketMessage:
     """An agent's reply (the customer sees it) or internal note (they never do). `then` moves
     the ticket on in the same step: waiting on the customer, or resolved."""
     ticket = _locked(ticket)
-    body = _clean_body(body, field="body")
+    body = _clean_body(body, field="body", files=files)
+    cleaned = attachments_clean(files)
     if ticket.state not in STAFF_MAY_WRITE:
         _refuse(
             _("This ticket is %(state)s: nothing more can be added.")
@@ -456,6 +474,7 @@ def ticket_reply_by_agent(
     message = TicketMessage.objects.create(
         ticket=ticket, author=agent, from_staff=True, internal=internal, body=body
     )
+    _attach(message, cleaned)
     if internal:
         _touch(ticket)
         _announce(ticket, what="note", actor=agent, customer_sees=False, key=f"m{message.pk}")
@@ -529,7 +548,10 @@ def ticket_of_customer_or_none(*, customer, reference: str) -> Ticket | None:
 
 def customer_visible_messages(ticket: Ticket):
     return (
-        ticket.messages.filter(internal=False).select_related("author").order_by("created_at", "pk")
+        ticket.messages.filter(internal=False)
+        .select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk")
     )
 
 
@@ -555,3 +577,14 @@ def agent_queue(*, state=None, category=None, priority=None, assignee=None, unas
 
 def open_tickets_q() -> Q:
     return ~Q(state__in=(State.RESOLVED, State.CLOSED))
+
+
+def attachment_for_customer_or_none(*, customer, pk: int):
+    """An attachment of the customer's own ticket, on a message they may see."""
+    return (
+        TicketAttachment.objects.filter(
+            pk=pk, message__ticket__customer=customer, message__internal=False
+        )
+        .select_related("message__ticket")
+        .first()
+    )

@@ -13,4 +13,14 @@ urlpatterns = [
     path(
         "tickets/<str:reference>/state/", api_tickets.TicketStateApi.as_view(), name="ticket-state"
     ),
+    path(
+        "tickets/<str:reference>/attachments/",
+        api_tickets.TicketAttachmentsApi.as_view(),
+        name="ticket-attachments",
+    ),
+    path(
+        "tickets/<str:reference>/attachments/<int:pk>/",
+        api_tickets.TicketAttachmentDownloadApi.as_view(),
+        name="ticket-attachment",
+    ),
 ]

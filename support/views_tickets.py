@@ -5,7 +5,7 @@ reference answers 404, like one that does not exist."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -40,7 +40,7 @@ def _own_transaction(request, raw) -> int | None:
 @require_http_methods(["GET", "POST"])
 def ticket_new(request):
     if request.method == "POST":
-        form = TicketCreateForm(request.POST)
+        form = TicketCreateForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -51,6 +51,7 @@ def ticket_new(request):
                     message=data["message"],
                     transaction_id=data.get("transaction"),
                     freeze_wallet=data["freeze_wallet"],
+                    files=data["files"],
                 )
             except ApplicationError as error:
                 form_errors_from(form, error)
@@ -99,11 +100,14 @@ def ticket_detail(request, reference: str):
     ticket = _own_ticket(request, reference)
     form = None
     if request.method == "POST":
-        form = CustomerReplyForm(request.POST)
+        form = CustomerReplyForm(request.POST, request.FILES)
         if form.is_valid():
             try:
                 tickets.ticket_reply_by_customer(
-                    ticket=ticket, customer=request.user, body=form.cleaned_data["body"]
+                    ticket=ticket,
+                    customer=request.user,
+                    body=form.cleaned_data["body"],
+                    files=form.cleaned_data["files"],
                 )
             except ApplicationError as error:
                 form_errors_from(form, error)
@@ -131,3 +135,25 @@ def ticket_state(request, reference: str):
     else:
         messages.success(request, _("The ticket is updated."))
     return redirect("support:ticket", reference=reference)
+
+
+def attachment_response(attachment) -> FileResponse:
+    """A download, never shown inline: the browser must not render or sniff it as a page."""
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@login_required
+def attachment_download(request, pk: int):
+    attachment = tickets.attachment_for_customer_or_none(customer=request.user, pk=pk)
+    if attachment is None:
+        raise Http404
+    return attachment_response(attachment)

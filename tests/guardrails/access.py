@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db.models import Count
 from django.shortcuts import resolve_url
 from django.test import Client
@@ -36,7 +37,7 @@ from backoffice.roles import TELLER
 from backoffice.services import staff_member_upsert
 from config.api_errors import ApplicationError
 from support import tickets as support_tickets
-from support.models_tickets import Ticket, TicketMessage
+from support.models_tickets import Ticket, TicketAttachment, TicketMessage
 from tests.accounts.factories import PASSWORD, TOTPDeviceFactory, UserFactory, totp_code
 from tests.wallet.factories import MerchantFactory, WalletFactory, funded_wallet
 from wallet import services
@@ -579,6 +580,32 @@ def _resolved_ticket(world: World) -> Target:
     return Target(target.kwargs, target.secrets, data={"state": "closed"})
 
 
+def _ticket_attachment(world: World) -> Target:
+    target = _ticket(world)
+    message = TicketMessage.objects.filter(ticket__reference=target.kwargs["reference"]).get()
+    attachment = TicketAttachment.objects.create(
+        message=message,
+        file=ContentFile(b"\x89PNG\r\n\x1a\n", "f.png"),
+        name="矩阵附件.png",
+        content_type="image/png",
+        size=8,
+    )
+    return Target({**target.kwargs, "pk": attachment.pk}, {"attachment name": attachment.name})
+
+
+def _ticket_attachment_list(world: World) -> Target:
+    target = _ticket_attachment(world)
+    return Target({"reference": target.kwargs["reference"]}, target.secrets)
+
+
+def _only_pk(make):
+    def build(world: World) -> Target:
+        target = make(world)
+        return Target({"pk": target.kwargs["pk"]}, target.secrets)
+
+    return build
+
+
 def _ticket_reply(world: World) -> Target:
     target = _ticket(world)
     return Target(target.kwargs, target.secrets, data={"body": "矩阵回复"})
@@ -592,6 +619,11 @@ FACTORIES: dict[str, Case] = {
     "api:ticket": Case(_ticket, owner_sees_secret=True),
     "api:ticket-messages": Case(_ticket, owner_sees_secret=True),
     "api:ticket-state": Case(_resolved_ticket, method="POST"),
+    "api:ticket-attachments": Case(_ticket_attachment_list, owner_sees_secret=True),
+    # The downloads: the file itself, to its owner only (the name is in a header, not the body).
+    "api:ticket-attachment": Case(_ticket_attachment),
+    "support:attachment": Case(_only_pk(_ticket_attachment)),
+    "backoffice:support_attachment": Case(_only_pk(_ticket_attachment), owner_status=(403,)),
     "backoffice:support_ticket": Case(_ticket, owner_status=(403,)),
     "backoffice:support_ticket_reply": Case(_ticket_reply, method="POST", owner_status=(403,)),
     "backoffice:support_ticket_assign": Case(_ticket, method="POST", owner_status=(403,)),
