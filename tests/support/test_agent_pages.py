@@ -210,3 +210,15 @@ def test_the_customer_view_lists_the_customers_tickets():
     client.post(url, {"reason": "counter"})
     page = client.get(url).content.decode()
     assert t.reference in page and "账户被锁" in page
+
+
+def test_seed_demo_makes_tickets_in_every_state_and_is_idempotent():
+    from django.core.management import call_command
+
+    call_command("seed_demo", quiet=True)
+    states = set(Ticket.objects.values_list("state", flat=True))
+    assert states == set(Ticket.State.values)
+    count = Ticket.objects.count()
+    call_command("seed_demo", quiet=True)
+    assert Ticket.objects.count() == count
+    assert CannedReply.objects.count() == 3
