@@ -21,7 +21,7 @@ def my_tickets_card(user) -> Card:
     )
     items = [
         CardItem(
-            text=f"{ticket.reference} · {ticket.subject}",
+            text=ticket.subject,
             url=reverse("backoffice:support_ticket", kwargs={"reference": ticket.reference}),
             note=f"{ticket.get_priority_display()} · {ticket.get_state_display()}",
             urgent=ticket.priority >= Ticket.Priority.URGENT,

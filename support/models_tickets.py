@@ -177,6 +177,10 @@ class TicketEvent(models.Model):
     def __str__(self):
         return f"{self.ticket_id} {self.kind}"
 
+    @property
+    def to_state_label(self) -> str:
+        return Ticket.State(self.to_state).label if self.to_state else ""
+
 
 class CannedReply(models.Model):
     """A prepared answer agents insert into a reply (kept in the admin)."""

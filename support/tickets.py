@@ -171,12 +171,12 @@ def _announce(ticket: Ticket, *, what: str, actor, customer_sees: bool, key: str
 
 
 UPDATE_TITLES = {
-    "opened": gettext_lazy("Ticket %(reference)s opened"),
-    "reply": gettext_lazy("New reply on ticket %(reference)s"),
-    "note": gettext_lazy("Internal note on ticket %(reference)s"),
-    "state": gettext_lazy("Ticket %(reference)s is now: %(state)s"),
-    "assigned": gettext_lazy("Ticket %(reference)s assigned to you"),
-    "escalated": gettext_lazy("Ticket %(reference)s escalated"),
+    "opened": gettext_lazy("Ticket opened: %(subject)s"),
+    "reply": gettext_lazy("New reply on your ticket: %(subject)s"),
+    "note": gettext_lazy("Internal note on a ticket: %(subject)s"),
+    "state": gettext_lazy("Ticket %(state)s: %(subject)s"),
+    "assigned": gettext_lazy("Ticket assigned to you: %(subject)s"),
+    "escalated": gettext_lazy("Ticket escalated: %(subject)s"),
 }
 
 
@@ -184,7 +184,7 @@ def ticket_update_send(*, ticket_id: int, what: str, actor_id, customer_sees: bo
     """The outbox handler. The text names the ticket and what happened, never a message's
     body: an internal note's words cannot leak through it."""
     ticket = Ticket.objects.select_related("customer", "assignee").get(pk=ticket_id)
-    values = {"reference": ticket.reference, "state": ticket.get_state_display()}
+    values = {"subject": ticket.subject, "state": ticket.get_state_display()}
     title = str(UPDATE_TITLES[what]) % values
     body = _("%(subject)s — state: %(state)s.") % {
         "subject": ticket.subject,
@@ -221,8 +221,7 @@ def fraud_alert_send(*, ticket_id: int) -> None:
         notify(
             user=officer,
             kind=Notification.Kind.SECURITY,
-            title=_("Suspected fraud reported: ticket %(reference)s")
-            % {"reference": ticket.reference},
+            title=_("Suspected fraud reported: %(subject)s") % {"subject": ticket.subject},
             body=ticket.subject,
             dedupe_key=f"support-fraud:{ticket.pk}",
             link=reverse("backoffice:support_ticket", kwargs={"reference": ticket.reference}),
@@ -524,7 +523,7 @@ def escalation_alert_send(*, ticket_id: int) -> None:
         notify(
             user=lead,
             kind=Notification.Kind.SUPPORT,
-            title=str(UPDATE_TITLES["escalated"]) % {"reference": ticket.reference},
+            title=str(UPDATE_TITLES["escalated"]) % {"subject": ticket.subject},
             body=ticket.subject,
             dedupe_key=f"ticket-escalated:{ticket.pk}:{ticket.escalated_at.timestamp()}"[:120],
             link=reverse("backoffice:support_ticket", kwargs={"reference": ticket.reference}),

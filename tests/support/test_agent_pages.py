@@ -98,7 +98,7 @@ def test_escalation_tells_the_support_leads(django_capture_on_commit_callbacks):
         )
     t.refresh_from_db()
     assert t.escalated_at and t.priority == Ticket.Priority.URGENT
-    assert Notification.objects.filter(user=lead, title__contains=t.reference).exists()
+    assert Notification.objects.filter(user=lead, title__contains=t.subject).exists()
     escalated = staff_client(lead).get(QUEUE, {"escalated": "on"}).content.decode()
     assert t.reference in escalated
 

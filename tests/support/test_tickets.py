@@ -260,7 +260,7 @@ def test_suspected_fraud_alerts_risk_officers_and_can_freeze_the_wallet(
     assert wallet.status == Wallet.Status.FROZEN
     assert t.priority == Ticket.Priority.URGENT
     alert = Notification.objects.get(user=officer)
-    assert alert.kind == Notification.Kind.SECURITY and t.reference in alert.title
+    assert alert.kind == Notification.Kind.SECURITY and t.subject in alert.title
     # The officer can read it in the staff portal.
     from tests.backoffice.factories import staff_client
 
