@@ -45,3 +45,6 @@ class BackofficeConfig(AppConfig):
         from .risk_review import register_cards as register_risk_cards
 
         register_risk_cards()
+        from .cards_tickets import register_cards as register_ticket_cards
+
+        register_ticket_cards()

@@ -107,6 +107,7 @@ def customer_summary(customer: User) -> dict:
     """What the customer view shows, masked where it is personal data; a fixed set of queries."""
     from accounts.masking import email_masked, name_masked, phone_masked
     from accounts.models import Consent, IdentityDocument, KnownDevice, LinkedAccount, SecurityEvent
+    from support.models_tickets import Ticket
     from wallet import selectors as wallet_selectors
 
     document = IdentityDocument.objects.filter(user=customer).first()
@@ -141,6 +142,12 @@ def customer_summary(customer: User) -> dict:
         "onboarding": Onboarding.objects.filter(customer=customer)
         .only("pk", "document_front", "document_back", "customer_id")
         .first(),
+        # Support tickets (issue 7): the customer's latest, with who handles them.
+        "tickets": list(
+            Ticket.objects.filter(customer=customer)
+            .select_related("assignee")
+            .order_by("-updated_at", "-pk")[:20]
+        ),
     }
 
 

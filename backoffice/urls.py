@@ -8,6 +8,7 @@ from . import (
     views_access,
     views_customer_actions,
     views_risk,
+    views_tickets,
     views_training,
 )
 
@@ -79,4 +80,32 @@ urlpatterns = [
     path("risk/monitor/", views_risk.risk_monitor, name="risk_monitor"),
     path("risk/cases/<int:pk>/", views_risk.risk_case, name="risk_case"),
     path("risk/cases/<int:pk>/decision/", views_risk.risk_case_decide, name="risk_case_decide"),
+    # support tickets (issue 7)
+    path("support/", views_tickets.support_queue, name="support_queue"),
+    path(
+        "support/attachments/<int:pk>/",
+        views_tickets.support_attachment,
+        name="support_attachment",
+    ),
+    path("support/<str:reference>/", views_tickets.support_ticket, name="support_ticket"),
+    path(
+        "support/<str:reference>/reply/",
+        views_tickets.support_ticket_reply,
+        name="support_ticket_reply",
+    ),
+    path(
+        "support/<str:reference>/assign/",
+        views_tickets.support_ticket_assign,
+        name="support_ticket_assign",
+    ),
+    path(
+        "support/<str:reference>/escalate/",
+        views_tickets.support_ticket_escalate,
+        name="support_ticket_escalate",
+    ),
+    path(
+        "support/<str:reference>/state/",
+        views_tickets.support_ticket_state,
+        name="support_ticket_state",
+    ),
 ]

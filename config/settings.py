@@ -506,6 +506,17 @@ MARKETING_CONSENT_VERSION = env.str("MARKETING_CONSENT_VERSION", default="2026-1
 # anti-money-laundering rules require; nothing is deleted when a customer closes an account.
 RECORDS_RETENTION_YEARS = env.int("RECORDS_RETENTION_YEARS", default=5)
 
+# --- Support tickets (support/tickets.py) ---------------------------------------------------
+# A ticket about a payment of at least this much (in its currency) gets one step more priority.
+SUPPORT_LARGE_AMOUNT = env.str("SUPPORT_LARGE_AMOUNT", default="5000")
+# Per customer and minute: tickets opened, and messages written.
+SUPPORT_TICKETS_PER_MINUTE = env.int("SUPPORT_TICKETS_PER_MINUTE", default=3)
+SUPPORT_MESSAGES_PER_MINUTE = env.int("SUPPORT_MESSAGES_PER_MINUTE", default=20)
+# Attachments (images and PDF, support/attachments.py): size, count per message, image pixels.
+SUPPORT_ATTACHMENT_MAX_BYTES = env.int("SUPPORT_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
+SUPPORT_ATTACHMENTS_PER_MESSAGE = env.int("SUPPORT_ATTACHMENTS_PER_MESSAGE", default=5)
+SUPPORT_ATTACHMENT_MAX_PIXELS = env.int("SUPPORT_ATTACHMENT_MAX_PIXELS", default=40_000_000)
+
 # --- Identity verification (KYC): phone codes sent by SMS ------------------------------
 KYC_PHONE_CODE_TTL_SECONDS = env.int("KYC_PHONE_CODE_TTL_SECONDS", default=300)
 KYC_PHONE_CODE_MAX_ATTEMPTS = env.int("KYC_PHONE_CODE_MAX_ATTEMPTS", default=5)

@@ -9,6 +9,7 @@ from accounts import linked_accounts_api
 from accounts import views as accounts_views
 from notifications import api as notifications_api
 from promotions import views as promotions_views
+from support import urls_api_tickets as support_tickets_api
 from wallet import views as wallet_views
 
 from . import views
@@ -52,6 +53,7 @@ api_v1 = [
         linked_accounts_api.LinkedAccountDefaultApi.as_view(),
         name="linked-account-default",
     ),
+    path("", include(support_tickets_api.urlpatterns)),
     path("notifications/", notifications_api.NotificationListApi.as_view(), name="notifications"),
     path(
         "notifications/read/",
@@ -68,6 +70,7 @@ urlpatterns = [
     path("help/", include("support.urls_kb")),
     path("rewards/", include("promotions.urls")),
     path("wealth/", include("wealth.urls")),
+    path("support/", include("support.urls_tickets")),
     path("r/<str:code>/", promotions_views.referral_link, name="referral_link"),
     path("legal/<slug:document>/", accounts_views.legal, name="legal"),
     path("verify/receipt/", wallet_views.verify_receipt, name="verify_receipt"),

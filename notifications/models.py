@@ -47,6 +47,7 @@ class Notification(models.Model):
         SECURITY = "security", _("Security alerts")
         BUDGET = "budget", _("Budget alerts")
         MARKETING = "marketing", _("Offers and news")
+        SUPPORT = "support", _("Support tickets")
 
     # Security alerts are always sent: a customer cannot switch them off.
     MANDATORY_KINDS = (Kind.SECURITY,)

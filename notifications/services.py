@@ -27,6 +27,7 @@ DEFAULT_CHANNELS = {
     Notification.Kind.SECURITY: {Delivery.Channel.EMAIL, Delivery.Channel.SMS},
     Notification.Kind.BUDGET: {Delivery.Channel.EMAIL},
     Notification.Kind.MARKETING: set(),
+    Notification.Kind.SUPPORT: {Delivery.Channel.EMAIL},
 }
 
 

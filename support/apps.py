@@ -12,3 +12,7 @@ class SupportConfig(AppConfig):
         from . import notices
 
         register_handler(notices.FANOUT_TOPIC, notices.notice_fanout_batch)
+
+        from . import tickets
+
+        tickets.connect()

@@ -1,1 +1,2 @@
 from .models_kb import *  # noqa
+from .models_tickets import *  # noqa: F403

@@ -112,7 +112,7 @@ def _article_url(item: Article) -> str:
 def contact_url() -> str:
     """Where "I still need help" leads: the ticket form when the tickets part is installed."""
     try:
-        return reverse(getattr(settings, "SUPPORT_CONTACT_URL_NAME", "support:ticket_create"))
+        return reverse(getattr(settings, "SUPPORT_CONTACT_URL_NAME", "support:ticket_new"))
     except NoReverseMatch:
         return reverse("kb:home") + "#contact"
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db.models import Count
 from django.shortcuts import resolve_url
 from django.test import Client
@@ -35,6 +36,8 @@ from backoffice.models import Branch
 from backoffice.roles import TELLER
 from backoffice.services import staff_member_upsert
 from config.api_errors import ApplicationError
+from support import tickets as support_tickets
+from support.models_tickets import Ticket, TicketAttachment, TicketMessage
 from tests.accounts.factories import PASSWORD, TOTPDeviceFactory, UserFactory, totp_code
 from tests.wallet.factories import MerchantFactory, WalletFactory, funded_wallet
 from wallet import services
@@ -251,6 +254,12 @@ def owner_state(world: World):
             .values_list("reference", "status")
         ),
         "transactions": Transaction.objects.count(),
+        "tickets": list(
+            Ticket.objects.filter(customer=owner)
+            .order_by("pk")
+            .values_list("reference", "state", "assignee_id", "escalated_at")
+        ),
+        "ticket messages": TicketMessage.objects.filter(ticket__customer=owner).count(),
     }
 
 
@@ -590,7 +599,75 @@ def _keep_kind(kwargs: dict) -> dict:
 
 # URL name -> how to build the owner's object for it. A new object endpoint needs an entry here
 # (or in EXCLUDED); a public one also needs its reason in EXCEPTIONS.
+SECRET_TICKET_TEXT = "矩阵私密工单内容"
+
+
+def _ticket(world: World) -> Target:
+    # Made through the ORM, not ticket_create: the matrix opens many of the owner's tickets
+    # within a minute, more than the per-customer rate limit allows.
+    ticket = Ticket.objects.create(customer=world.owner, category="payment", subject="矩阵工单")
+    TicketMessage.objects.create(ticket=ticket, author=world.owner, body=SECRET_TICKET_TEXT)
+    return Target({"reference": ticket.reference}, {"ticket message": SECRET_TICKET_TEXT})
+
+
+def _resolved_ticket(world: World) -> Target:
+    target = _ticket(world)
+    ticket = Ticket.objects.get(reference=target.kwargs["reference"])
+    support_tickets.ticket_transition(
+        ticket=ticket, to_state="resolved", actor=world.teller, as_customer=False
+    )
+    return Target(target.kwargs, target.secrets, data={"state": "closed"})
+
+
+def _ticket_attachment(world: World) -> Target:
+    target = _ticket(world)
+    message = TicketMessage.objects.filter(ticket__reference=target.kwargs["reference"]).get()
+    attachment = TicketAttachment.objects.create(
+        message=message,
+        file=ContentFile(b"\x89PNG\r\n\x1a\n", "f.png"),
+        name="矩阵附件.png",
+        content_type="image/png",
+        size=8,
+    )
+    return Target({**target.kwargs, "pk": attachment.pk}, {"attachment name": attachment.name})
+
+
+def _ticket_attachment_list(world: World) -> Target:
+    target = _ticket_attachment(world)
+    return Target({"reference": target.kwargs["reference"]}, target.secrets)
+
+
+def _only_pk(make):
+    def build(world: World) -> Target:
+        target = make(world)
+        return Target({"pk": target.kwargs["pk"]}, target.secrets)
+
+    return build
+
+
+def _ticket_reply(world: World) -> Target:
+    target = _ticket(world)
+    return Target(target.kwargs, target.secrets, data={"body": "矩阵回复"})
+
+
 FACTORIES: dict[str, Case] = {
+    # Support tickets (issue 7): the customer's own, by random reference; the staff pages about
+    # one are refused to every customer (403) and to staff who are not support agents.
+    "support:ticket": Case(_ticket, owner_sees_secret=True),
+    "support:ticket_state": Case(_resolved_ticket, method="POST", owner_status=(302,)),
+    "api:ticket": Case(_ticket, owner_sees_secret=True),
+    "api:ticket-messages": Case(_ticket, owner_sees_secret=True),
+    "api:ticket-state": Case(_resolved_ticket, method="POST"),
+    "api:ticket-attachments": Case(_ticket_attachment_list, owner_sees_secret=True),
+    # The downloads: the file itself, to its owner only (the name is in a header, not the body).
+    "api:ticket-attachment": Case(_ticket_attachment),
+    "support:attachment": Case(_only_pk(_ticket_attachment)),
+    "backoffice:support_attachment": Case(_only_pk(_ticket_attachment), owner_status=(403,)),
+    "backoffice:support_ticket": Case(_ticket, owner_status=(403,)),
+    "backoffice:support_ticket_reply": Case(_ticket_reply, method="POST", owner_status=(403,)),
+    "backoffice:support_ticket_assign": Case(_ticket, method="POST", owner_status=(403,)),
+    "backoffice:support_ticket_escalate": Case(_ticket, method="POST", owner_status=(403,)),
+    "backoffice:support_ticket_state": Case(_resolved_ticket, method="POST", owner_status=(403,)),
     # The same for the onboarding that opened the owner's wallet, and their document's photo:
     # staff pages, refused to every customer; the branch's own staff: tests/backoffice.
     "backoffice:onboarding": Case(_onboarding, owner_status=(403,)),

@@ -179,6 +179,16 @@ class Command(BaseCommand):
             ],
         )
 
+        # Support tickets in every state, worked by the demo agent (issue 7).
+        from support.seed_tickets import demo_tickets_ensure
+
+        demo_tickets_ensure(
+            customers=list(
+                User.objects.filter(email__in=[c[0] for c in DEMO_CUSTOMERS]).order_by("pk")
+            ),
+            agent=User.objects.get(email="agent@demo.example"),
+        )
+
         # Last, so the demo and load-test customers keep their round opening balance; everyone
         # who signs up and activates from now on gets the bonus.
         demo_campaigns_ensure()
