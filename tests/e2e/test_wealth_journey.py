@@ -16,16 +16,20 @@ from wealth.tasks import accrue_yield
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _log_in(page, base, email):
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_login", email)
+    page.fill("#id_password", PASSWORD)
+    page.click("main form[action='/accounts/login/'] button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+
+
 def test_questionnaire_subscribe_and_next_days_yield(page, live_server, monkeypatch):
     me = funded_wallet(amount="20000.00")
     fund = FundProductFactory(name="天天利", name_en="Daily fund")
     base = live_server.url
 
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_login", me.user.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("main form[action='/accounts/login/'] button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    _log_in(page, base, me.user.email)
 
     page.goto(f"{base}/wealth/questionnaire/")
     for question in ("age", "experience", "horizon", "loss", "share"):
@@ -47,6 +51,8 @@ def test_questionnaire_subscribe_and_next_days_yield(page, live_server, monkeypa
     monkeypatch.setattr(timezone, "now", lambda: tomorrow)
     assert accrue_yield() == 1
 
+    # Up to a day later, so the 8-hour session may have ended: the customer logs in again.
+    _log_in(page, base, me.user.email)
     page.goto(f"{base}/wealth/")
     expect(page.locator("[data-testid=yesterday-yield]")).to_have_text("0.65")
     expect(page.locator("[data-testid=holding-balance]")).to_contain_text("10,000.65")

@@ -148,7 +148,8 @@ def log_in(context, base_url: str, email: str, password: str, totp_device=None) 
         if totp_device is not None:
             page.wait_for_url(re.compile(re.escape(reverse("account_second_factor"))))
             page.fill("#id_otp_token", totp_code(totp_device))
-            page.click("main form button[type=submit]")
+            # The code's own form: a page may hold others (a notice banner's "dismiss").
+            page.locator("form:has(#id_otp_token) button[type=submit]").first.click()
         page.wait_for_url(re.compile(re.escape(reverse("dashboard"))))
     finally:
         page.close()

@@ -33,7 +33,11 @@ def _transfer(wallet, amount: str):
 def test_a_customer_opens_a_ticket_from_the_help_page(client, django_capture_on_commit_callbacks):
     customer = UserFactory()
     client.force_login(customer)
-    assert reverse("support:tickets") in client.get(reverse("dashboard")).content.decode()
+    # Every page links to the help page, whose "Still stuck?" part opens a ticket.
+    assert reverse("kb:home") in client.get(reverse("dashboard")).content.decode()
+    help_page = client.get(reverse("kb:home")).content.decode()
+    assert reverse("support:ticket_new") in help_page
+    assert reverse("support:tickets") in help_page
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             NEW,

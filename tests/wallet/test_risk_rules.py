@@ -4,6 +4,7 @@ that moves the money, with every evaluation recorded."""
 from datetime import timedelta
 from decimal import Decimal
 
+import pgtrigger
 import pytest
 from axes.models import AccessFailureLog
 from django.utils import timezone
@@ -87,9 +88,16 @@ def test_velocity_by_amount_hits_when_the_window_total_reaches_it(sender, payee)
     assert not hit(sender, "199.99")
 
 
+def _backdate(txn, when) -> None:
+    """Move a posted payment into the past: the ledger freezes its time (on PostgreSQL, a trigger),
+    so the test steps around that trigger for this one update."""
+    with pgtrigger.ignore("wallet.Transaction:transaction_sealed_columns_frozen"):
+        Transaction.objects.filter(pk=txn.pk).update(created_at=when)
+
+
 def test_velocity_forgets_payments_older_than_the_window(sender, payee):
     old = pay(sender, payee, "300.00", "old")
-    Transaction.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=11))
+    _backdate(old, timezone.now() - timedelta(minutes=11))
     rule(Code.VELOCITY, amount_threshold="500", window_minutes=10)
     assert not hit(sender, "200.00")
 
@@ -145,9 +153,7 @@ def test_new_device_with_an_amount_hits_only_at_it(sender):
 def _history_at(sender, payee, hours_ago: list[int]):
     for i, hours in enumerate(hours_ago):
         txn = pay(sender, payee, "1.00", f"h{i}")
-        Transaction.objects.filter(pk=txn.pk).update(
-            created_at=timezone.now() - timedelta(days=1 + i, hours=hours)
-        )
+        _backdate(txn, timezone.now() - timedelta(days=1 + i, hours=hours))
 
 
 def test_unusual_hour_needs_enough_history_then_hits_an_hour_never_used(sender, payee):
