@@ -107,6 +107,7 @@ def customer_summary(customer: User) -> dict:
     """What the customer view shows, masked where it is personal data; a fixed set of queries."""
     from accounts.masking import email_masked, name_masked, phone_masked
     from accounts.models import Consent, IdentityDocument, KnownDevice, LinkedAccount, SecurityEvent
+    from promotions.models import PointsAccount, RewardGrant, Voucher
     from support.models_tickets import Ticket
     from wallet import selectors as wallet_selectors
 
@@ -148,6 +149,19 @@ def customer_summary(customer: User) -> dict:
             .select_related("assignee")
             .order_by("-updated_at", "-pk")[:20]
         ),
+        # Rewards (issue 5): the latest grants, the points balance, vouchers still usable.
+        "rewards": list(
+            RewardGrant.objects.filter(user=customer)
+            .select_related("campaign")
+            .order_by("-created_at", "-pk")[:10]
+        ),
+        "points_balance": PointsAccount.objects.filter(user=customer)
+        .values_list("balance", flat=True)
+        .first()
+        or 0,
+        "vouchers_usable": Voucher.objects.filter(
+            user=customer, status=Voucher.Status.AVAILABLE, expires_at__gt=timezone.now()
+        ).count(),
     }
 
 

@@ -1,10 +1,7 @@
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,6 +12,7 @@ from config.api_errors import (
     ErrorSerializer,
     StrictCharField,
 )
+from config.pagination import StrictPageNumberPagination
 from config.qr import qr_svg
 from wallet.masking import display_name_masked
 from wallet.services.common import IDEMPOTENCY_KEY_MAX
@@ -318,21 +316,12 @@ class ReferralApi(APIView):
         return Response(ReferralSerializer(payload).data, status=status.HTTP_201_CREATED)
 
 
-class OnePagePagination(PageNumberPagination):
-    """A repeated `page` parameter is a malformed request, not the last one silently."""
-
-    def paginate_queryset(self, queryset, request, view=None):
-        if len(request.query_params.getlist(self.page_query_param)) > 1:
-            raise NotFound(_("Invalid page."))
-        return super().paginate_queryset(queryset, request, view)
-
-
 class RewardListApi(ListAPIView):
     """The customer's rewards, newest first, and their points (balance and latest history)."""
 
     serializer_class = RewardSerializer
     filter_backends: list = []
-    pagination_class = OnePagePagination
+    pagination_class = StrictPageNumberPagination
 
     @extend_schema(responses={200: RewardPageSerializer, **READ_ERRORS, 404: NO_SUCH_PAGE})
     def get(self, request, *args, **kwargs):
@@ -384,7 +373,7 @@ class VoucherListApi(ListAPIView):
 
     serializer_class = VoucherSerializer
     filter_backends: list = []
-    pagination_class = OnePagePagination
+    pagination_class = StrictPageNumberPagination
 
     @extend_schema(responses={200: VoucherSerializer(many=True), **READ_ERRORS, 404: NO_SUCH_PAGE})
     def get(self, request, *args, **kwargs):

@@ -7,7 +7,6 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,6 +18,7 @@ from config.api_errors import (
     ErrorSerializer,
     StrictCharField,
 )
+from config.pagination import StrictPageNumberPagination
 
 from . import tickets
 from .models_tickets import Ticket
@@ -104,12 +104,20 @@ def _detail(ticket: Ticket) -> dict:
     return TicketDetailSerializer(ticket).data
 
 
+class TicketPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = TicketSerializer(many=True)
+
+
 class TicketListCreateApi(APIView):
     @extend_schema(
-        responses={200: TicketSerializer(many=True), **READ_ERRORS, 404: NO_SUCH_PAGE},
+        operation_id="tickets_list",
+        responses={200: TicketPageSerializer, **READ_ERRORS, 404: NO_SUCH_PAGE},
     )
     def get(self, request):
-        paginator = PageNumberPagination()
+        paginator = StrictPageNumberPagination()
         page = paginator.paginate_queryset(tickets.tickets_of(request.user), request, view=self)
         return paginator.get_paginated_response(TicketSerializer(page, many=True).data)
 

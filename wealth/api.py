@@ -5,17 +5,18 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api_errors import (
+    NO_SUCH_PAGE,
     READ_ERRORS,
     WRITE_ERRORS,
     ApplicationError,
     ErrorSerializer,
     StrictCharField,
 )
+from config.pagination import StrictPageNumberPagination
 from wallet.services.common import IDEMPOTENCY_KEY_MAX
 
 from . import selectors, services
@@ -115,7 +116,7 @@ class HoldingListApi(ListAPIView):
         return selectors.holdings_of(self.request.user)
 
 
-class OrderPagination(PageNumberPagination):
+class OrderPagination(StrictPageNumberPagination):
     page_size = 20
 
 
@@ -124,6 +125,10 @@ class OrderListCreateApi(ListAPIView):
 
     serializer_class = OrderSerializer
     pagination_class = OrderPagination
+
+    @extend_schema(responses={200: OrderSerializer(many=True), **READ_ERRORS, 404: NO_SUCH_PAGE})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -241,3 +241,18 @@ def test_visitor_without_staff_flag_customer_cannot_use_post(world):
     client = Client()
     client.force_login(UserFactory())
     assert client.post(view_url(world["mine"]), {"reason": "counter"}).status_code == 403
+
+
+def test_the_customer_view_shows_the_customers_rewards(world):
+    from promotions.models import RewardGrant
+    from tests.promotions.factories import funded_campaign, voucher_for
+
+    mine = world["mine"]
+    campaign = funded_campaign(name="开卡礼")
+    RewardGrant.objects.create(campaign=campaign, user=mine, amount="8.88")
+    voucher_for(mine)
+    client = staff_client(staff(roles.TELLER, world["home"]))
+    page = _open(client, mine).content.decode()
+    assert 'data-testid="customer-rewards"' in page
+    assert "开卡礼" in page and "8.88" in page
+    assert "1" in page.split('data-testid="customer-rewards-summary"')[1].split("</p>")[0]

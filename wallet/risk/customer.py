@@ -9,12 +9,12 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api_errors import WRITE_ERRORS, ApplicationError
+from config.api_errors import WRITE_ERRORS, ApplicationError, ErrorSerializer
 
 from . import services
 from .models import RiskCase
@@ -72,7 +72,13 @@ class HeldConfirmApi(APIView):
 
     @extend_schema(
         request=HeldConfirmInputSerializer,
-        responses={200: HeldConfirmOutputSerializer, **WRITE_ERRORS},
+        responses={
+            200: HeldConfirmOutputSerializer,
+            **WRITE_ERRORS,
+            404: OpenApiResponse(
+                ErrorSerializer, description="No held payment of yours by this id."
+            ),
+        },
     )
     def post(self, request, pk: int):
         # Someone else's payment answers like a missing one, whatever the body.
