@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
 
 from backoffice import cash_services, roles
 from backoffice.models import CashMovement, Till
+from tests.concurrency import together
 from tests.wallet.factories import balance, funded_wallet
 from wallet.models import Transaction
 from wallet.services.cash import cash_code_issue
@@ -17,27 +17,6 @@ from wallet.services.cash import cash_code_issue
 from .factories import branch, customer_at, staff
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _together(count, work):
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait()
-            outcomes[i] = ("ok", work(i))
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread met
-            outcomes[i] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 @pytest.fixture
@@ -51,7 +30,7 @@ def desk():
 
 
 def test_concurrent_cash_in_posts_with_one_key_move_money_once(desk):
-    outcomes = _together(
+    outcomes = together(
         4,
         lambda i: cash_services.cash_in(
             teller=desk["teller"],
@@ -71,7 +50,7 @@ def test_concurrent_cash_in_posts_with_one_key_move_money_once(desk):
 
 def test_concurrent_cash_out_posts_with_one_key_and_one_code_pay_out_once(desk):
     _row, code = cash_code_issue(user=desk["customer"], amount="80.00")
-    outcomes = _together(
+    outcomes = together(
         3,
         lambda i: cash_services.cash_out(
             teller=desk["teller"],
@@ -100,7 +79,7 @@ def test_cash_racing_a_till_close_is_either_in_the_till_count_or_refused(desk):
             idempotency_key=f"race-{i}",
         )
 
-    _together(4, work)
+    together(4, work)
     till = Till.objects.get()
     posted = CashMovement.objects.filter(till=till).count()
     # Whatever was posted before the close is in its expected cash; nothing after it.
@@ -146,7 +125,7 @@ def test_one_large_cash_out_approval_pays_out_once_when_two_withdrawals_race(
 
     monkeypatch.setattr(cash_services, "cash_out_authorise", authorise_then_wait)
 
-    outcomes = _together(
+    outcomes = together(
         2,
         lambda i: cash_services.cash_out(
             teller=desk["teller"],

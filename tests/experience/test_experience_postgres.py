@@ -1,40 +1,18 @@
 """Experience mode under real concurrency on PostgreSQL: a double click arriving as two
 simultaneous requests pays once, and simultaneous payments never overdraw the demo balance."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 
 from backoffice import roles
 from config.api_errors import ApplicationError
 from experience.models import ExperienceEntry
 from experience.services import experience_pay, experience_start
 from tests.backoffice.factories import branch, staff
+from tests.concurrency import together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _together(count, work):
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait()
-            outcomes[i] = ("ok", work(i))
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread met
-            outcomes[i] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def _session():
@@ -43,7 +21,7 @@ def _session():
 
 def test_a_double_click_as_two_simultaneous_requests_pays_once():
     session = _session()
-    outcomes = _together(
+    outcomes = together(
         4,
         lambda i: (
             experience_pay(
@@ -59,7 +37,7 @@ def test_a_double_click_as_two_simultaneous_requests_pays_once():
 
 def test_simultaneous_payments_never_overdraw_the_demo_balance():
     session = _session()
-    outcomes = _together(
+    outcomes = together(
         5,
         lambda i: experience_pay(
             session=session, merchant="books", amount="300.00", idempotency_key=f"k{i}"

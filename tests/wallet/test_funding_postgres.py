@@ -2,16 +2,15 @@
 once; withdrawals racing for one balance never overdraw; one key sent twice at once is one
 order."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 
 from accounts.bank.sandbox import sandbox_card_number, sandbox_link_verified
 from config.api_errors import ApplicationError
 from notifications.models import OutboxMessage
 from notifications.services import outbox_process
+from tests.concurrency import together
 from wallet import services
 from wallet.audit import ledger_breaches
 from wallet.models import FundingOrder, Transaction
@@ -25,28 +24,6 @@ def _card(user):
     return sandbox_link_verified(
         user=user, kind="debit_card", holder_name="张三", number=sandbox_card_number()
     )
-
-
-def _together(count, work):
-    """Run `work(i)` in `count` threads released at the same moment; return results/errors."""
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait()
-            outcomes[i] = ("ok", work(i))
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread met
-            outcomes[i] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def test_two_workers_settling_the_same_top_up_credit_it_once(settings, monkeypatch):
@@ -63,7 +40,7 @@ def test_two_workers_settling_the_same_top_up_credit_it_once(settings, monkeypat
         idempotency_key="race-top-up",
     )
     row = OutboxMessage.objects.get(dedupe_key=f"funding:{result.order.pk}")
-    outcomes = _together(6, lambda i: outbox_process(message_id=row.pk))
+    outcomes = together(6, lambda i: outbox_process(message_id=row.pk))
     assert sorted(str(value) for _kind, value in outcomes) == ["False"] * 5 + ["True"]
     assert balance(wallet) == Decimal("75.00")
     assert Transaction.objects.filter(kind=Transaction.Kind.TOP_UP).count() == 1
@@ -84,7 +61,7 @@ def test_withdrawals_racing_for_one_balance_never_overdraw():
             idempotency_key=f"race-{i}",
         )
 
-    outcomes = _together(8, withdraw)
+    outcomes = together(8, withdraw)
     succeeded = [value for kind, value in outcomes if kind == "ok"]
     refused = [value for kind, value in outcomes if kind == "error"]
     assert len(succeeded) == 3
@@ -106,7 +83,7 @@ def test_one_key_sent_twice_at_once_makes_one_order():
             idempotency_key="same-key",
         ).order.pk
 
-    outcomes = _together(4, withdraw)
+    outcomes = together(4, withdraw)
     assert {kind for kind, _value in outcomes} == {"ok"}
     assert len({value for _kind, value in outcomes}) == 1
     assert FundingOrder.objects.count() == 1
