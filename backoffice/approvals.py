@@ -52,6 +52,9 @@ class ApprovalAction:
         per action and subject.
     checker_roles: roles that may approve; a branch-scoped role (branch manager) only for the
         customers of its own branch.
+    about_no_customer: the action may be about the bank's own books and no customer (a bank fee
+        booked after reconciliation); then `customer` is None and only whole-bank roles may ask
+        or decide.
     """
 
     checker_roles: tuple[str, ...]
@@ -59,6 +62,7 @@ class ApprovalAction:
     execute: Callable[..., dict]
     subject: Callable[..., str]
     maker_roles: tuple[str, ...] = MAKER_ROLES
+    about_no_customer: bool = False
 
 
 _registry: dict[str, ApprovalAction] = {}
@@ -72,6 +76,7 @@ def approval_action_register(
     execute: Callable[..., dict],
     subject: Callable[..., str],
     maker_roles: tuple[str, ...] = MAKER_ROLES,
+    about_no_customer: bool = False,
 ) -> None:
     if action not in ApprovalRequest.Action.values:
         raise ValueError(f"Unknown approval action {action!r}: add it to ApprovalRequest.Action")
@@ -81,6 +86,7 @@ def approval_action_register(
         execute=execute,
         subject=subject,
         maker_roles=tuple(maker_roles),
+        about_no_customer=about_no_customer,
     )
 
 
@@ -114,6 +120,10 @@ def _customers_in_scope(user, roles) -> QuerySet[User]:
     return customers.filter(customer_branch__branch_id=branch_id)
 
 
+def _holds_a_whole_bank_role(user, roles) -> bool:
+    return bool((set(staff_roles(user)) & set(roles)) - set(BRANCH_SCOPED_ROLES))
+
+
 def checkable_filter(user) -> Q | None:
     """The pending-or-not requests `user` may decide, as a filter; None for none."""
     held = set(staff_roles(user))
@@ -139,6 +149,8 @@ def may_check(user, approval: ApprovalRequest) -> bool:
     spec = _registry.get(approval.action)
     if spec is None or approval.requested_by_id == user.pk:
         return False
+    if approval.customer_id is None:
+        return spec.about_no_customer and _holds_a_whole_bank_role(user, spec.checker_roles)
     return _customers_in_scope(user, spec.checker_roles).filter(pk=approval.customer_id).exists()
 
 
@@ -222,14 +234,26 @@ def _audit(approval: ApprovalRequest, *, actor, action: str, request=None, outco
 
 @transaction.atomic
 def approval_request_create(
-    *, actor: User, customer_id: int, action: str, reason: str, parameters: dict, request=None
+    *,
+    actor: User,
+    customer_id: int | None,
+    action: str,
+    reason: str,
+    parameters: dict,
+    request=None,
 ) -> ApprovalRequest:
-    """A maker asks for `action` on a customer they may serve. Http404 for a customer out of
-    their scope (as for one who does not exist); a refusal naming the field otherwise."""
+    """A maker asks for `action` on a customer they may serve (or, for an action about the bank's
+    own books, on no customer). Http404 for a customer out of their scope (as for one who does
+    not exist); a refusal naming the field otherwise."""
     spec = approval_action(action)
-    customer = _customers_in_scope(actor, spec.maker_roles).filter(pk=customer_id).first()
-    if customer is None:
-        raise Http404
+    if customer_id is None:
+        if not (spec.about_no_customer and _holds_a_whole_bank_role(actor, spec.maker_roles)):
+            raise Http404
+        customer = None
+    else:
+        customer = _customers_in_scope(actor, spec.maker_roles).filter(pk=customer_id).first()
+        if customer is None:
+            raise Http404
     reason = _text_clean(reason, field="reason", required=True)
     cleaned = spec.validate(customer=customer, parameters=dict(parameters or {}))
     subject = spec.subject(customer=customer, parameters=cleaned)

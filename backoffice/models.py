@@ -208,9 +208,12 @@ class ApprovalRequest(models.Model):
         FAILED = "failed", _("Approved but failed")
 
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
+    # Empty for an action about the bank's own books (a bank fee found by reconciliation).
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("customer"),
     )

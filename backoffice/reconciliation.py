@@ -119,10 +119,10 @@ def _exception_param(parameters: dict) -> ReconciliationException:
     return exception
 
 
-def _adjustment_validate(*, customer: User, parameters: dict) -> dict:
+def _adjustment_validate(*, customer: User | None, parameters: dict) -> dict:
     exception = _exception_param(parameters)
     wallet = wallet_reconciliation.reconciliation_adjustment_check(exception=exception)
-    if wallet.user_id != customer.pk:
+    if (wallet.user_id if wallet else None) != (customer.pk if customer else None):
         message = _("This exception is about another customer's wallet.")
         raise ApplicationError(message, code="other_customer", fields={"exception": [message]})
     return {
@@ -143,19 +143,20 @@ def _adjustment_execute(*, approval: ApprovalRequest, checker: User, parameters:
     return {"exception": parameters["exception"], "transaction": txn.pk}
 
 
-def _adjustment_subject(*, customer: User, parameters: dict) -> str:
+def _adjustment_subject(*, customer: User | None, parameters: dict) -> str:
     return f"reconciliation_exception:{parameters['exception']}"
 
 
 def adjustment_request(*, actor: User, exception_id: int, reason: str, request=None):
-    """A risk officer asks for the ledger correction; another risk officer approves it."""
+    """A risk officer asks for the ledger correction (against the customer's wallet, or for a bank
+    fee against the bank's charges); another risk officer approves it."""
     exception = exception_get(exception_id)
     if exception is None:
         raise ApplicationError(_("No such reconciliation exception."), status_code=404)
     wallet = wallet_reconciliation.reconciliation_adjustment_check(exception=exception)
     return approval_request_create(
         actor=actor,
-        customer_id=wallet.user_id,
+        customer_id=wallet.user_id if wallet else None,
         action=ApprovalRequest.Action.RECONCILIATION_ADJUSTMENT,
         reason=reason,
         parameters={"exception": exception.pk},
@@ -167,7 +168,10 @@ def adjustable(exception: ReconciliationException) -> bool:
     return (
         exception.state == ReconciliationException.State.OPEN
         and exception.amount != 0
-        and wallet_reconciliation.exception_wallet(exception) is not None
+        and (
+            wallet_reconciliation.is_bank_fee(exception)
+            or wallet_reconciliation.exception_wallet(exception) is not None
+        )
     )
 
 
@@ -179,6 +183,7 @@ def register_approval_actions() -> None:
         validate=_adjustment_validate,
         execute=_adjustment_execute,
         subject=_adjustment_subject,
+        about_no_customer=True,
     )
 
 

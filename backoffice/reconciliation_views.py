@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from config.api_errors import ApplicationError, form_errors_from
 from wallet.models import ReconciliationException
+from wallet.services import reconciliation as wallet_reconciliation
 
 from . import reconciliation
 from .approvals import REASON_MAX
@@ -133,6 +134,7 @@ def exception_detail(request, pk: int):
             "exception": exception,
             "age": reconciliation.age_days(exception.opened_at),
             "adjustable": reconciliation.adjustable(exception),
+            "bank_fee": wallet_reconciliation.is_bank_fee(exception),
             "resolve_form": resolve_form,
             "adjust_form": adjust_form,
         },

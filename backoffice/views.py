@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.masking import display_name_masked
@@ -326,10 +327,15 @@ CUSTOMER_ACTION_APPROVALS = {
 
 # --- four eyes ---------------------------------------------------------------------------
 
+# What an approval about no customer is about (a bank fee found by reconciliation).
+BANK_OWN_BOOKS = gettext_lazy("None: the bank's own books")
+
 
 def _approval_rows(items):
     for approval in items:
-        approval.customer_masked = display_name_masked(approval.customer)
+        approval.customer_masked = (
+            display_name_masked(approval.customer) if approval.customer_id else BANK_OWN_BOOKS
+        )
     return items
 
 
@@ -374,7 +380,9 @@ def _approval_context(request, approval, form=None) -> dict:
         )
     return {
         "approval": approval,
-        "customer_masked": display_name_masked(approval.customer),
+        "customer_masked": (
+            display_name_masked(approval.customer) if approval.customer_id else BANK_OWN_BOOKS
+        ),
         "is_maker": is_maker,
         "approve_form": decision_form(ApprovalDecisionForm.APPROVE) if may_decide else None,
         "reject_form": decision_form(ApprovalDecisionForm.REJECT) if may_decide else None,

@@ -7,13 +7,17 @@ posting never waits for sealing: a sealer runs apart (periodic Celery task, `sea
 locks only the chain's head row, and seals what has committed since, in id order.
 
 Transaction ids can commit out of order (a posting that took id 10 may commit after id 11 was
-sealed). The sealer therefore does not stop at "the highest sealed id": it seals every
-committed transaction that has no seal yet (an anti-join on the seal's primary key), so a late
-one simply gets the next sequence number. To keep that search small it starts above a
-watermark: the highest id below which everything is sealed AND old enough (settings
-LEDGER_SEAL_WATERMARK_LAG_SECONDS, default five minutes) that no posting can still be in
-flight for it. A transaction that nevertheless appears below the watermark unsealed is either
-an impossibly slow commit or a row inserted into the past: the audit reports it, and
+sealed), so the sealer does not simply stop at "the highest sealed id". It keeps a cursor (the
+highest id its forward scan sealed) and, each time the scan steps over ids that are not there
+yet, it notes them as open gaps: a late commit can only be one of those ids, so each round looks
+at the new rows above the cursor and at the few open gaps, never at everything sealed since the
+watermark (which made sealing cost more the busier the day; `make bench`, seal_overhead_ratio).
+A late one simply gets the next sequence number. A gap is given up once the commit just above it
+is older than settings LEDGER_SEAL_WATERMARK_LAG_SECONDS (default five minutes): its id was
+taken before that commit's, so a posting still in flight for it would have to be older than any
+posting can be; it was rolled back. The watermark is the highest id below which everything is
+sealed or given up. A transaction that nevertheless appears below the watermark unsealed is
+either an impossibly slow commit or a row inserted into the past: the audit reports it, and
 `seal_ledger --rescan` seals it after a person looked.
 
 At the end of each day (bank time) the chain's head is recorded as that day's seal
@@ -182,19 +186,53 @@ def _locked_head() -> SealChainHead:
     return SealChainHead.objects.select_for_update().get(pk=1)
 
 
-def _next_watermark(head: SealChainHead, *, now: datetime) -> int:
-    """Everything at or below the new watermark is sealed and too old to be still in flight."""
-    cutoff = now - timedelta(seconds=settings.LEDGER_SEAL_WATERMARK_LAG_SECONDS)
-    above = Transaction.objects.filter(pk__gt=head.watermark)
-    first_open = (
-        above.filter(Q(created_at__gte=cutoff) | Q(seal__isnull=True))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if first_open is not None:
-        return max(head.watermark, first_open - 1)
-    return above.order_by("-pk").values_list("pk", flat=True).first() or head.watermark
+MAX_OPEN_GAPS = 1000
+
+
+def _gaps_stepped_over(after: int, sealed: list[int], moments: dict[int, float]) -> list[list]:
+    """The id ranges between `after` and the last of `sealed` (ascending) that were not there:
+    [first, last, epoch of the commit just above]."""
+    gaps, previous = [], after
+    for pk in sealed:
+        if pk > previous + 1:
+            gaps.append([previous + 1, pk - 1, moments[pk]])
+        previous = pk
+    return gaps
+
+
+def _still_open(gaps: list[list], sealed_late: set[int], *, now: datetime) -> list[list]:
+    """Open gaps minus the ids just sealed, without those given up (see the module's docstring).
+    Kept short: past MAX_OPEN_GAPS, neighbours merge (the check only looks for unsealed rows)."""
+    give_up_before = (
+        now - timedelta(seconds=settings.LEDGER_SEAL_WATERMARK_LAG_SECONDS)
+    ).timestamp()
+    kept = []
+    for first, last, moment in gaps:
+        if moment < give_up_before:
+            continue
+        start = first
+        for pk in sorted(pk for pk in sealed_late if first <= pk <= last):
+            if pk > start:
+                kept.append([start, pk - 1, moment])
+            start = pk + 1
+        if start <= last:
+            kept.append([start, last, moment])
+    while len(kept) > MAX_OPEN_GAPS:
+        merged = []
+        for i in range(0, len(kept), 2):
+            pair = kept[i : i + 2]
+            merged.append([pair[0][0], pair[-1][1], min(gap[2] for gap in pair)])
+        kept = merged
+    return kept
+
+
+def _late_commits(gaps: list[list]) -> list[int]:
+    if not gaps:
+        return []
+    inside = Q()
+    for first, last, _moment in gaps:
+        inside |= Q(pk__gte=first, pk__lte=last)
+    return list(Transaction.objects.filter(inside, seal__isnull=True).values_list("pk", flat=True))
 
 
 def _record_daily_seals(*, now: datetime) -> list[date]:
@@ -232,20 +270,26 @@ def _record_daily_seals(*, now: datetime) -> list[date]:
 
 @db_transaction.atomic
 def ledger_seal(*, batch: int | None = None, now: datetime | None = None, rescan: bool = False):
-    """Seal up to `batch` committed, unsealed transactions in id order, extending the chain.
+    """Seal up to `batch` committed, unsealed transactions in id order (plus any late commits into
+    the open gaps), extending the chain.
 
     Holds only the chain head's row lock, for one short transaction; postings are never waited on
-    and never wait. `rescan` searches the whole ledger instead of above the watermark.
+    and never wait. `rescan` also searches the whole ledger below the cursor.
     """
     batch = batch or settings.LEDGER_SEAL_BATCH
     now = now or timezone.now()
     head = _locked_head()
-    start = 0 if rescan else head.watermark
-    candidates = list(
-        Transaction.objects.filter(pk__gt=start, seal__isnull=True)
+    cursor = max(head.cursor, head.watermark)
+    forward = list(
+        Transaction.objects.filter(pk__gt=cursor, seal__isnull=True)
         .order_by("pk")
-        .values_list("pk", flat=True)[:batch]
+        .values_list("pk", "created_at")[:batch]
     )
+    late = _late_commits(head.open_gaps)
+    if rescan:
+        below = Transaction.objects.filter(pk__lte=cursor, seal__isnull=True)
+        late = sorted(set(late) | set(below.values_list("pk", flat=True)[:batch]))
+    candidates = sorted(set(late) | {pk for pk, _created in forward})
     contents = _contents(candidates)
     sequence, previous = head.sequence, head.hash
     links = []
@@ -263,8 +307,12 @@ def ledger_seal(*, batch: int | None = None, now: datetime | None = None, rescan
         )
         previous = digest
     TransactionSeal.objects.bulk_create(links)
+    moments = {pk: created.timestamp() for pk, created in forward}
+    stepped_over = _gaps_stepped_over(cursor, [pk for pk, _created in forward], moments)
+    head.open_gaps = _still_open(head.open_gaps + stepped_over, set(late), now=now)
+    head.cursor = forward[-1][0] if forward else cursor
+    head.watermark = head.open_gaps[0][0] - 1 if head.open_gaps else head.cursor
     head.sequence, head.hash, head.updated_at = sequence, previous, now
-    head.watermark = _next_watermark(head, now=now)
     head.save()
     daily = _record_daily_seals(now=now)
     return SealResult(sealed=len(links), sequence=sequence, hash=previous, daily_seals=daily)

@@ -95,6 +95,8 @@ class LedgerAccount(models.Model):
         # The fund's income, out of which the daily yield is paid: a system account.
         FUND_INCOME = "fund_income", _("Fund income")
         RISK_HOLD = "risk_hold", _("Payments held for risk review")
+        # What the bank's own bank charged us (fees on the clearing account): an expense.
+        BANK_CHARGES = "bank_charges", _("Bank charges")
 
     # Accounts of the bank itself; only these may go below zero.
     SYSTEM_KINDS = (
@@ -104,6 +106,7 @@ class LedgerAccount(models.Model):
         Kind.FX_POSITION,
         Kind.MARKETING,
         Kind.FUND_INCOME,
+        Kind.BANK_CHARGES,
     )
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -134,6 +137,7 @@ class LedgerAccount(models.Model):
                         "fx_position",
                         "marketing",
                         "fund_income",
+                        "bank_charges",
                     ]
                 ),
                 name="ledger_account_non_negative_unless_system",
@@ -310,14 +314,20 @@ class TransactionSeal(models.Model):
 class SealChainHead(models.Model):
     """The single row sealers lock to extend the chain, one at a time. Posting never touches it.
 
-    `watermark`: every transaction with a lower or equal id is known to be sealed, so a sealer
-    only looks for unsealed transactions above it (see wallet/chain.py for why it lags).
+    `watermark`: every transaction with a lower or equal id is known to be sealed (see
+    wallet/chain.py for why it lags behind `cursor`).
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     sequence = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
     watermark = models.PositiveBigIntegerField(default=0)
+    # The highest id the forward scan has sealed, and the ids it stepped over on the way that
+    # had not committed yet ([first, last, epoch of the commit just above them]): a late commit
+    # can only be one of those, so the sealer looks there instead of scanning every row above
+    # the watermark on every round.
+    cursor = models.PositiveBigIntegerField(default=0)
+    open_gaps = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

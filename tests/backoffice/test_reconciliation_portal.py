@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,7 +25,7 @@ from backoffice.models import ApprovalRequest, AuditEvent
 from config.api_errors import ApplicationError
 from tests.wallet.factories import balance, funded_wallet
 from tests.wallet.test_reconciliation import _fund, _settled_on, _source
-from wallet.models import DailySeal, ReconciliationException, Transaction
+from wallet.models import DailySeal, LedgerAccount, ReconciliationException, Transaction
 from wallet.services.reconciliation import bank_statement_import, reconcile_bank_day
 
 from .factories import branch, customer_at, staff, staff_client
@@ -135,11 +136,47 @@ def test_an_adjustment_is_posted_only_when_a_second_risk_officer_approves(world)
     assert returned.state == "resolved" and returned.resolved_by == world["risk2"]
     assert returned.adjustment.kind == Transaction.Kind.ADJUSTMENT
     call_command("ledger_audit")
-    # A bank fee is about no customer's wallet: only resolving with a reason is offered.
-    assert 'name="adjustment_reason"' not in maker.get(_detail(world["fee"])).content.decode()
-    refused = maker.post(_detail(world["fee"]), {"step": "adjust", "adjustment_reason": "x"})
-    assert refused.status_code == 400
-    assert not reconciliation.adjustable(world["fee"])
+
+
+def test_a_bank_fee_is_booked_to_the_banks_charges_through_four_eyes_with_no_customer(world):
+    fee = world["fee"]
+    clearing = LedgerAccount.objects.get(kind=LedgerAccount.Kind.BANK_CLEARING, currency="CNY")
+    clearing_before = clearing.balance
+    maker = staff_client(world["risk"])
+    assert 'name="adjustment_reason"' in maker.get(_detail(fee)).content.decode()
+    answer = maker.post(
+        _detail(fee), {"step": "adjust", "adjustment_reason": "账户管理费，记入银行费用"}
+    )
+    assert answer.status_code == 302
+    approval = ApprovalRequest.objects.get(action=ApprovalRequest.Action.RECONCILIATION_ADJUSTMENT)
+    assert approval.customer is None
+    page = staff_client(world["risk2"]).get(reverse("backoffice:approval_detail", args=[approval.pk]))
+    assert "the bank&#x27;s own books" in page.content.decode()
+    # Branch staff never see or decide an approval about the bank's own books.
+    assert not approvals.may_check(world["manager"], approval)
+    assert not approvals.approvals_visible_to(world["manager"]).filter(pk=approval.pk).exists()
+
+    approvals.approval_approve(actor=world["risk2"], pk=approval.pk)
+    fee.refresh_from_db()
+    clearing.refresh_from_db()
+    charges = LedgerAccount.objects.get(kind=LedgerAccount.Kind.BANK_CHARGES, currency="CNY")
+    assert fee.state == "resolved" and fee.adjustment.metadata["bank_fee"] == fee.reference
+    assert (
+        clearing.balance - clearing_before == fee.amount
+    )  # the ledger now says what the bank does
+    assert charges.balance == -fee.amount
+    call_command("ledger_audit")
+
+
+def test_a_teller_cannot_ask_for_an_approval_about_no_customer(world):
+    with pytest.raises(Http404):
+        approvals.approval_request_create(
+            actor=world["teller"],
+            customer_id=None,
+            action=ApprovalRequest.Action.RECONCILIATION_ADJUSTMENT,
+            reason="x",
+            parameters={"exception": world["fee"].pk},
+        )
 
 
 def test_the_ops_view_shows_statements_match_rate_open_exceptions_by_age_and_seals(world):

@@ -10,13 +10,18 @@ from decimal import Decimal
 
 import pgtrigger
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from wallet import services
 from wallet.audit import ledger_breaches
 from wallet.chain import (
+    MAX_OPEN_GAPS,
+    _still_open,
     canonical_content,
     chain_verify,
     ledger_seal,
@@ -149,6 +154,60 @@ def test_a_row_slipped_in_below_the_watermark_is_reported_until_an_operator_resc
 
     assert ledger_seal_pending(now=later, rescan=True).sealed == 1
     assert chain_verify().breaches == []
+
+
+def test_an_id_that_never_commits_is_watched_for_one_lag_then_given_up():
+    funded_wallet("10.00")
+    first_id = Transaction.objects.get().pk
+    _unposted_transaction(pk=first_id + 3)  # ids +1 and +2 were taken and rolled back
+    ledger_seal_pending()
+    head = SealChainHead.objects.get()
+    assert head.cursor == first_id + 3
+    assert [gap[:2] for gap in head.open_gaps] == [[first_id + 1, first_id + 2]]
+    assert head.watermark == first_id  # the sealer still looks there for a late commit
+
+    lag_later = timezone.now() + timedelta(seconds=settings.LEDGER_SEAL_WATERMARK_LAG_SECONDS + 1)
+    assert ledger_seal_pending(now=lag_later).sealed == 0
+    head.refresh_from_db()
+    assert head.open_gaps == [] and head.watermark == first_id + 3
+    assert chain_verify().breaches == []
+
+
+def test_a_late_commit_into_part_of_a_gap_leaves_the_rest_of_the_gap_watched():
+    funded_wallet("10.00")
+    first_id = Transaction.objects.get().pk
+    _unposted_transaction(pk=first_id + 10)
+    ledger_seal_pending()
+
+    _unposted_transaction(pk=first_id + 4)
+    assert ledger_seal_pending().sealed == 1
+    head = SealChainHead.objects.get()
+    assert [gap[:2] for gap in head.open_gaps] == [
+        [first_id + 1, first_id + 3],
+        [first_id + 5, first_id + 9],
+    ]
+    _unposted_transaction(pk=first_id + 9)
+    assert ledger_seal_pending().sealed == 1
+    assert chain_verify().breaches == []
+
+
+def test_a_round_looks_only_above_the_cursor_and_into_the_open_gaps():
+    for _ in range(30):
+        funded_wallet("1.00")
+    ledger_seal_pending()
+    cursor = SealChainHead.objects.get().cursor
+    with CaptureQueriesContext(connection) as queries:
+        assert ledger_seal(batch=10).sealed == 0
+    scans = [q["sql"] for q in queries.captured_queries if 'FROM "wallet_transaction"' in q["sql"]]
+    assert scans and all(f'"wallet_transaction"."id" > {cursor}' in sql for sql in scans)
+
+
+def test_open_gaps_stay_few_however_many_ids_were_stepped_over():
+    now = timezone.now()
+    many = [[i * 3, i * 3 + 1, now.timestamp()] for i in range(1, 2500)]
+    kept = _still_open(many, set(), now=now)
+    assert len(kept) <= MAX_OPEN_GAPS
+    assert kept[0][0] == 3 and kept[-1][1] == 2499 * 3 + 1  # merged, nothing dropped
 
 
 def test_the_canonical_form_sees_a_change_finer_than_the_currency_allows():

@@ -354,11 +354,23 @@ def exception_wallet(exception: ReconciliationException):
     return order.wallet if order else None
 
 
-def reconciliation_adjustment_check(*, exception: ReconciliationException) -> Wallet:
-    """Refuse, naming why, an adjustment that cannot be made; else the wallet it moves money of."""
+def is_bank_fee(exception: ReconciliationException) -> bool:
+    """A fee the bank took from the clearing account that the ledger does not know yet."""
+    return (
+        exception.kind == ReconciliationException.Kind.MISSING_IN_LEDGER
+        and exception.line_id is not None
+        and exception.line.kind == BankStatementLine.Kind.FEE
+    )
+
+
+def reconciliation_adjustment_check(*, exception: ReconciliationException) -> Wallet | None:
+    """Refuse, naming why, an adjustment that cannot be made; else the wallet it moves money of,
+    or None for a bank fee, which is booked to the bank's charges (no customer's money)."""
     if exception.state != ReconciliationException.State.OPEN:
         message = _("This exception was already resolved.")
         raise ApplicationError(message, code="already_resolved", fields={"exception": [message]})
+    if exception.amount != 0 and is_bank_fee(exception):
+        return None
     wallet = exception_wallet(exception)
     if wallet is None or exception.amount == 0:
         message = _(
@@ -369,23 +381,34 @@ def reconciliation_adjustment_check(*, exception: ReconciliationException) -> Wa
 
 
 def reconciliation_adjustment_post(*, exception_id: int, actor, reason: str) -> Transaction:
-    """Post the correction the bank's statement shows is needed, between the clearing account
-    and the customer's wallet (`exception.amount` on clearing, the opposite on the wallet), and
-    resolve the exception with it. Runs inside the approval's transaction (not durable)."""
-    exception = ReconciliationException.objects.select_for_update().get(pk=exception_id)
+    """Post the correction the bank's statement shows is needed (`exception.amount` on the
+    clearing account) against the customer's wallet, or for a bank fee against the bank's
+    charges, and resolve the exception with it. Runs inside the approval's transaction."""
+    exception = (
+        ReconciliationException.objects.select_for_update()
+        .select_related("line")
+        .get(pk=exception_id)
+    )
     wallet = reconciliation_adjustment_check(exception=exception)
     clearing = system_account_ensure(
         kind=LedgerAccount.Kind.BANK_CLEARING, currency=exception.currency
     )
-    own = wallet_account_ensure(wallet=wallet, currency=exception.currency)
+    if wallet is None:
+        other = system_account_ensure(
+            kind=LedgerAccount.Kind.BANK_CHARGES, currency=exception.currency
+        )
+        metadata = {"reconciliation_exception": exception.pk, "bank_fee": exception.reference}
+    else:
+        other = wallet_account_ensure(wallet=wallet, currency=exception.currency)
+        metadata = {"reconciliation_exception": exception.pk, "to_wallet": wallet.handle}
     txn = ledger.post(
         kind=Transaction.Kind.ADJUSTMENT,
-        legs=[ledger.Leg(clearing, exception.amount), ledger.Leg(own, -exception.amount)],
+        legs=[ledger.Leg(clearing, exception.amount), ledger.Leg(other, -exception.amount)],
         initiated_by=actor,
         description=f"bank reconciliation: {exception.get_kind_display()} {exception.reference}"[
             :200
         ],
-        metadata={"reconciliation_exception": exception.pk, "to_wallet": wallet.handle},
+        metadata=metadata,
     )
     events.emit(events.MONEY_MOVED, transaction_id=txn.pk)
     reconciliation_exception_resolve(
