@@ -116,6 +116,8 @@ class AuditEvent(models.Model):
         RISK_REJECT = "risk_reject", _("Held payment rejected")
         RISK_ASK = "risk_ask", _("Customer asked to confirm a held payment")
         RISK_NOTE = "risk_note", _("Note on a held payment")
+        RISK_REPORT_VIEW = "risk_report_view", _("Fraud report reviewed")
+        RISK_REPORT_CLOSE = "risk_report_close", _("Fraud report closed")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Done")

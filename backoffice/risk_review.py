@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import KnownDevice, LinkedAccount, User
 from config.api_errors import ApplicationError
-from wallet.models import Entry, RiskCase, RiskEvaluation, RiskHit, RiskRule
+from wallet.models import Entry, FraudReport, RiskCase, RiskEvaluation, RiskHit, RiskRule
+from wallet.risk import reports
 from wallet.risk import services as risk
 
 from . import home_cards, staff_actions
@@ -189,6 +190,132 @@ def case_decide(*, actor: User, pk: int, decision: str, note: str = "", request=
         request=request,
     )
     return case
+
+
+# --- fraud reported by customers (support tickets of that category) ------------------------------
+
+
+def open_reports():
+    return reports.fraud_reports_open().order_by("due_at", "pk")
+
+
+def _customer_context(customer, wallet) -> dict:
+    activity = (
+        list(
+            Entry.objects.filter(account__wallet=wallet)
+            .select_related("transaction")
+            .order_by("-transaction__created_at", "-pk")[:CONTEXT_ROWS]
+        )
+        if wallet
+        else []
+    )
+    return {
+        "customer": customer,
+        "activity": activity,
+        "devices": list(KnownDevice.objects.filter(user=customer).order_by("-last_seen")[:5]),
+        "linked": list(
+            LinkedAccount.objects.filter(user=customer)
+            .exclude(status=LinkedAccount.Status.REMOVED)
+            .order_by("-created_at")[:5]
+        ),
+        "earlier": list(
+            RiskCase.objects.filter(wallet=wallet)
+            .select_related("evaluation")
+            .order_by("-created_at")[:CONTEXT_ROWS]
+        )
+        if wallet
+        else [],
+    }
+
+
+@transaction.atomic
+def report_open(*, actor: User, pk: int, request=None) -> dict:
+    """A fraud report with the customer's context; the look is audited. Fixed queries."""
+    _require(actor)
+    report = (
+        FraudReport.objects.select_related("user", "wallet", "transaction", "decided_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if report is None:
+        raise Http404
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.RISK_REPORT_VIEW,
+        customer=report.user,
+        reason="risk_review",
+        detail={"report": report.pk, "ticket": report.reference},
+        request=request,
+    )
+    return {
+        "report": report,
+        "overdue": report.is_open and report.due_at <= timezone.now(),
+        "other_reports": list(
+            FraudReport.objects.filter(user=report.user)
+            .exclude(pk=report.pk)
+            .order_by("-created_at")[:CONTEXT_ROWS]
+        ),
+        **_customer_context(report.user, report.wallet),
+    }
+
+
+class ReportDecision:
+    CONFIRM = "confirm"
+    UNFOUNDED = "unfounded"
+    FREEZE = "freeze"
+    ALL = (CONFIRM, UNFOUNDED, FREEZE)
+
+
+def _tell_the_ticket(report: FraudReport, actor: User) -> None:
+    """The support agents working the ticket see the outcome as an internal note."""
+    from support.models_tickets import Ticket
+    from support.tickets import STAFF_MAY_WRITE, ticket_reply_by_agent
+
+    ticket = Ticket.objects.filter(reference=report.reference).first()
+    if ticket is None or ticket.state not in STAFF_MAY_WRITE:
+        return
+    body = _("Risk review of this fraud report: %(outcome)s. %(note)s") % {
+        "outcome": report.get_status_display(),
+        "note": report.decision_note,
+    }
+    ticket_reply_by_agent(ticket=ticket, agent=actor, body=body, internal=True)
+
+
+@transaction.atomic(durable=True)
+def report_decide(*, actor: User, pk: int, decision: str, note: str = "", request=None):
+    """Close a fraud report (confirmed, or no fraud found) with the reason, or freeze the
+    customer's wallet while it is looked at; audited in the same transaction."""
+    _require(actor)
+    report = FraudReport.objects.select_related("user").filter(pk=pk).first()
+    if report is None:
+        raise Http404
+    if decision == ReportDecision.FREEZE:
+        reason = (note or "").strip() or _("Fraud report %(ref)s") % {"ref": report.reference}
+        # Audited by the freeze itself (wallet_freeze_by_staff).
+        staff_actions.wallet_freeze_by_staff(
+            actor=actor, customer_id=report.user_id, reason=reason, request=request
+        )
+        return report
+    outcomes = {
+        ReportDecision.CONFIRM: FraudReport.Status.CONFIRMED,
+        ReportDecision.UNFOUNDED: FraudReport.Status.UNFOUNDED,
+    }
+    if decision not in outcomes:
+        message = _("Choose a decision.")
+        raise ApplicationError(message, code="decision_invalid", fields={"decision": [message]})
+    report = reports.fraud_report_close(
+        report_id=pk, actor=actor, outcome=outcomes[decision], note=note
+    )
+    _tell_the_ticket(report, actor)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.RISK_REPORT_CLOSE,
+        customer=report.user,
+        reason=report.decision_note,
+        detail={"report": report.pk, "ticket": report.reference, "outcome": report.status},
+        request=request,
+    )
+    return report
 
 
 # --- the live monitor ----------------------------------------------------------------------------

@@ -80,6 +80,12 @@ urlpatterns = [
     path("risk/monitor/", views_risk.risk_monitor, name="risk_monitor"),
     path("risk/cases/<int:pk>/", views_risk.risk_case, name="risk_case"),
     path("risk/cases/<int:pk>/decision/", views_risk.risk_case_decide, name="risk_case_decide"),
+    path("risk/reports/<int:pk>/", views_risk.risk_report, name="risk_report"),
+    path(
+        "risk/reports/<int:pk>/decision/",
+        views_risk.risk_report_decide,
+        name="risk_report_decide",
+    ),
     # support tickets (issue 7)
     path("support/", views_tickets.support_queue, name="support_queue"),
     path(

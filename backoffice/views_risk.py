@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_POST
 from config.api_errors import ApplicationError
 
 from . import risk_review
-from .risk_review import Decision
+from .risk_review import Decision, ReportDecision
 from .views import staff_required
 
 
@@ -33,6 +34,26 @@ class CaseDecisionForm(forms.Form):
     )
 
 
+class ReportDecisionForm(forms.Form):
+    DECISIONS = [
+        (ReportDecision.CONFIRM, gettext_lazy("Close: fraud confirmed")),
+        (ReportDecision.UNFOUNDED, gettext_lazy("Close: no fraud found")),
+        (ReportDecision.FREEZE, gettext_lazy("Freeze the wallet (the report stays open)")),
+    ]
+    decision = forms.ChoiceField(label=gettext_lazy("Decision"), choices=DECISIONS)
+    note = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Required to close: kept on the report, in the audit trail and as an internal note "
+            "on the ticket. To give money back, ask for a reversal from the customer's page "
+            "(four eyes)."
+        ),
+    )
+
+
 @staff_required
 def risk_queue(request):
     risk_review._require(request.user)
@@ -42,8 +63,47 @@ def risk_queue(request):
     return render(
         request,
         "backoffice/risk/queue.html",
-        {"page": page, "rows": risk_review.case_rows(page.object_list)},
+        {
+            "page": page,
+            "rows": risk_review.case_rows(page.object_list),
+            "reports": list(risk_review.open_reports()[: risk_review.QUEUE_PAGE_SIZE]),
+            "now": timezone.now(),
+        },
     )
+
+
+@staff_required
+def risk_report(request, pk: int):
+    context = risk_review.report_open(actor=request.user, pk=pk, request=request)
+    context["form"] = ReportDecisionForm()
+    return render(request, "backoffice/risk/report.html", context)
+
+
+@staff_required
+@require_POST
+def risk_report_decide(request, pk: int):
+    risk_review._require(request.user)
+    form = ReportDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision."))
+        return redirect("backoffice:risk_report", pk=pk)
+    decision = form.cleaned_data["decision"]
+    try:
+        risk_review.report_decide(
+            actor=request.user,
+            pk=pk,
+            decision=decision,
+            note=form.cleaned_data["note"],
+            request=request,
+        )
+    except ApplicationError as error:
+        messages.error(request, str(error.detail))
+        return redirect("backoffice:risk_report", pk=pk)
+    if decision == ReportDecision.FREEZE:
+        messages.success(request, _("The wallet is frozen."))
+        return redirect("backoffice:risk_report", pk=pk)
+    messages.success(request, _("The report is closed."))
+    return redirect("backoffice:risk_queue")
 
 
 @staff_required

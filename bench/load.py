@@ -6,6 +6,7 @@ import json
 import random
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,16 @@ class Result:
     p50_ms: float
     p95_ms: float
     errors: int
+
+    @classmethod
+    def combined(cls, runs: list["Result"]) -> "Result":
+        """Runs of equal length as one: mean throughput, the middle p50, the worst p95."""
+        return cls(
+            tps=statistics.fmean(run.tps for run in runs),
+            p50_ms=statistics.median(run.p50_ms for run in runs),
+            p95_ms=max(run.p95_ms for run in runs),
+            errors=sum(run.errors for run in runs),
+        )
 
 
 def _percentile(values: list[float], fraction: float) -> float:

@@ -43,16 +43,25 @@ def _sealer_running(env: dict):
         process.wait(timeout=15)
 
 
-def seal_overhead(host: str, fixture, *, env: dict, clients: int, seconds: float):
-    """(transfers without a sealer, transfers with one): two `load.Result`s."""
-    _seal_backlog(env)
-    without = load.api_run(host, fixture, scenario="spread", clients=clients, seconds=seconds)
-    _seal_backlog(env)
-    with _sealer_running(env):
-        with_sealer = load.api_run(
-            host, fixture, scenario="spread", clients=clients, seconds=seconds
-        )
-    return without, with_sealer
+def seal_overhead(host: str, fixture, *, env: dict, clients: int, seconds: float, pairs: int = 3):
+    """(transfers without a sealer, transfers with one): two `load.Result`s, each the sum of
+    `pairs` runs taken in the order A B B A A B..., so that a machine getting busier or quieter
+    during the measurement weighs on both halves alike."""
+    without, with_sealer = [], []
+    for pair in range(pairs):
+        order = ("without", "with") if pair % 2 == 0 else ("with", "without")
+        for half in order:
+            _seal_backlog(env)
+            if half == "without":
+                without.append(
+                    load.api_run(host, fixture, scenario="spread", clients=clients, seconds=seconds)
+                )
+                continue
+            with _sealer_running(env):
+                with_sealer.append(
+                    load.api_run(host, fixture, scenario="spread", clients=clients, seconds=seconds)
+                )
+    return load.Result.combined(without), load.Result.combined(with_sealer)
 
 
 def verify_rate(env: dict):

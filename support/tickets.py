@@ -284,11 +284,24 @@ def ticket_create(
     if freeze_wallet:
         _freeze_own_wallet(ticket=ticket, customer=customer)
     if category == Category.FRAUD:
+        _fraud_case_open(ticket=ticket, customer=customer)
         outbox_enqueue(
             topic=FRAUD_ALERT, payload={"ticket_id": ticket.pk}, dedupe_key=f"fraud:{ticket.pk}"
         )
     _announce(ticket, what="opened", actor=customer, customer_sees=True, key="opened")
     return ticket
+
+
+def _fraud_case_open(*, ticket: Ticket, customer) -> None:
+    """The report reaches the risk officers' review queue as a case, in the same transaction."""
+    from wallet.risk.reports import fraud_report_open
+
+    fraud_report_open(
+        user=customer,
+        reference=ticket.reference,
+        summary=ticket.subject,
+        transaction_id=ticket.transaction_id,
+    )
 
 
 def _freeze_own_wallet(*, ticket: Ticket, customer) -> None:

@@ -724,6 +724,7 @@ class LimitOverride(models.Model):
 # Risk rules and held payments live in their own package (wallet/risk/); imported here so that
 # Django finds their models in the wallet app.
 from .risk.models import (  # noqa: E402, F401
+    FraudReport,
     RiskCase,
     RiskCaseNote,
     RiskEvaluation,

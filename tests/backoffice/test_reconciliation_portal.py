@@ -150,7 +150,9 @@ def test_a_bank_fee_is_booked_to_the_banks_charges_through_four_eyes_with_no_cus
     assert answer.status_code == 302
     approval = ApprovalRequest.objects.get(action=ApprovalRequest.Action.RECONCILIATION_ADJUSTMENT)
     assert approval.customer is None
-    page = staff_client(world["risk2"]).get(reverse("backoffice:approval_detail", args=[approval.pk]))
+    page = staff_client(world["risk2"]).get(
+        reverse("backoffice:approval_detail", args=[approval.pk])
+    )
     assert "the bank&#x27;s own books" in page.content.decode()
     # Branch staff never see or decide an approval about the bank's own books.
     assert not approvals.may_check(world["manager"], approval)

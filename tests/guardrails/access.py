@@ -342,6 +342,20 @@ def _held_case(world: World) -> Target:
     return Target({"pk": txn.risk_case.pk}, data={"decision": "release", "note": "矩阵"})
 
 
+def _fraud_report(world: World) -> Target:
+    """The owner's report of suspected fraud (a support ticket), a case for the risk officers."""
+    reported = support_tickets.ticket_create(
+        customer=world.owner,
+        category=Ticket.Category.FRAUD,
+        subject="矩阵诈骗举报",
+        message="有人冒充客服。",
+    )
+    return Target(
+        {"pk": reported.customer.fraud_reports.get(reference=reported.reference).pk},
+        data={"decision": "unfounded", "note": "矩阵"},
+    )
+
+
 def _transaction(world: World) -> Target:
     txn = _owner_transfer(world)
     return Target({"pk": txn.pk}, {"transfer note": txn.note})
@@ -738,6 +752,8 @@ FACTORIES: dict[str, Case] = {
     # to a teller (only risk officers; tests/backoffice/test_risk_review.py).
     "backoffice:risk_case": Case(_held_case, owner_status=(403,)),
     "backoffice:risk_case_decide": Case(_held_case, method="POST", owner_status=(403,)),
+    "backoffice:risk_report": Case(_fraud_report, owner_status=(403,)),
+    "backoffice:risk_report_decide": Case(_fraud_report, method="POST", owner_status=(403,)),
     "api:step-up-verify": Case(
         _step_up_challenge,
         method="POST",

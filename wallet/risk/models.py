@@ -223,3 +223,53 @@ class RiskCaseNote(models.Model):
 
     def __str__(self):
         return f"note on case {self.case_id}"
+
+
+class FraudReport(models.Model):
+    """A customer's report of suspected fraud (a support ticket of that category), as a case for
+    the risk officers: the wallet records it without knowing the support app; `reference` is the
+    ticket's. Closed with an outcome and a reason, never deleted."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for review")
+        CONFIRMED = "confirmed", _("Fraud confirmed")
+        UNFOUNDED = "unfounded", _("No fraud found")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="fraud_reports"
+    )
+    wallet = models.ForeignKey(
+        Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="fraud_reports"
+    )
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reference = models.CharField(_("reported in"), max_length=40, unique=True)
+    summary = models.CharField(_("summary"), max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    due_at = models.DateTimeField(_("due"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("fraud report")
+        verbose_name_plural = _("fraud reports")
+        ordering = ["due_at", "pk"]
+        indexes = [models.Index(fields=["status", "due_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(decided_at__isnull=False) & ~Q(decision_note=""),
+                name="fraud_report_closed_with_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"fraud report #{self.pk} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
