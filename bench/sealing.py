@@ -3,7 +3,8 @@ the audit recomputes the chain (wallet/chain.py).
 
 Both halves of the overhead pair run back to back on the same server with the backlog sealed
 first, so each measures steady state: without a sealer, then with `seal_ledger --follow` sealing
-whatever commits, as the periodic task would on a busy day.
+whatever committed, once a second (ten times as often as the periodic task's default), as a
+sealer keeping up with a busy day would.
 """
 
 import contextlib

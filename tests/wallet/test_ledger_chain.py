@@ -367,3 +367,12 @@ def test_the_admin_shows_the_chain_and_the_daily_seals_read_only(client):
     assert link.hash in chain_page.content.decode()
     assert daily.hash in daily_page.content.decode()
     assert client.post(f"/admin/wallet/dailyseal/{daily.pk}/delete/").status_code == 403
+
+
+def test_a_following_sealer_seals_what_committed_on_each_tick(capsys):
+    funded_wallet("10.00")
+    funded_wallet("10.00")
+    call_command("seal_ledger", "--follow", "0.05", "--every", "0.02")
+    out = capsys.readouterr().out
+    assert out.startswith("sealed 2 transaction(s) in ")
+    assert not Transaction.objects.filter(seal__isnull=True).exists()
