@@ -23,6 +23,7 @@ from config.api_errors import ApplicationError
 from wallet import services as wallet_services
 from wallet.models import LedgerAccount, Wallet
 
+from . import staff_actions
 from .approvals import _customers_in_scope, approval_action_register
 from .models import ApprovalRequest, AuditEvent
 from .roles import BRANCH_MANAGER, BRANCH_SCOPED_ROLES, RISK_OFFICER
@@ -191,6 +192,10 @@ def _override_execute(*, approval: ApprovalRequest, checker: User, parameters: d
         granted_by=checker,
         reference=f"approval:{approval.pk}",
         reason=approval.reason,
+    )
+    # Raised limits are what a fraudster with a colluding insider would want: the customer is told.
+    staff_actions.announce_limit_override(
+        customer=approval.customer, override=override, ref=f"approval:{approval.pk}"
     )
     return {"override": override.pk, "expires_at": override.expires_at.isoformat()}
 

@@ -2,8 +2,12 @@
 verification level after an in-person check, and the four-eyes actions (unfreeze, second-factor
 reset, reversal) with their validate and execute functions, registered with the approvals."""
 
+from datetime import datetime
+
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts import kyc
@@ -49,16 +53,58 @@ def _wallet_of(customer: User) -> Wallet:
     return wallet
 
 
-def _notice_enqueue(*, customer: User, notice: str, ref: str) -> None:
+def _notice_enqueue(*, customer: User, notice: str, ref: str, detail: dict | None = None) -> None:
     outbox_enqueue(
         topic=CUSTOMER_NOTICE,
-        payload={"user_id": customer.pk, "notice": notice, "ref": ref},
+        payload={"user_id": customer.pk, "notice": notice, "ref": ref, "detail": detail or {}},
         dedupe_key=f"backoffice-notice:{ref}",
     )
 
 
-def customer_security_notice_send(*, user_id: int, notice: str, ref: str) -> None:
+def announce_limit_override(*, customer: User, override, ref: str) -> None:
+    """Tell the customer, on every channel, that their limits were raised (after commit)."""
+    _notice_enqueue(
+        customer=customer,
+        notice="limit_raised",
+        ref=ref,
+        detail={
+            "per_transaction": f"{override.per_transaction:,.2f}",
+            "daily": f"{override.daily:,.2f}",
+            "expires_at": override.expires_at.isoformat(),
+        },
+    )
+
+
+def _limit_raised_text(detail: dict) -> tuple[str, str]:
+    until = timezone.localtime(datetime.fromisoformat(detail["expires_at"]))
+    return (
+        _("Your payment limits were raised for a few days"),
+        _(
+            "At your request, the bank raised your limits until %(until)s: up to %(per)s CNY a "
+            "payment and %(daily)s CNY a day. If you did not ask for this, contact us at once."
+        )
+        % {
+            "until": date_format(until, "SHORT_DATETIME_FORMAT"),
+            "per": detail["per_transaction"],
+            "daily": detail["daily"],
+        },
+    )
+
+
+def customer_security_notice_send(
+    *, user_id: int, notice: str, ref: str, detail: dict | None = None
+) -> None:
     """The customer hears of what staff did to their wallet (a security alert: all channels)."""
+    if notice == "limit_raised":
+        title, body = _limit_raised_text(detail or {})
+        notify(
+            user=User.objects.get(pk=user_id),
+            kind=Notification.Kind.SECURITY,
+            title=title,
+            body=body,
+            dedupe_key=f"backoffice-notice:{ref}",
+        )
+        return
     texts = {
         "frozen": (
             _("Your wallet has been frozen"),

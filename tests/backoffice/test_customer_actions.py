@@ -278,7 +278,9 @@ def _pay(customer, amount, key):
     )
 
 
-def test_an_approved_override_raises_the_limit_until_it_expires(world, settings):
+def test_an_approved_override_raises_the_limit_until_it_expires(
+    world, settings, django_capture_on_commit_callbacks
+):
     settings.WALLET_STEP_UP_THRESHOLD = "100000"
     customer = _level0_customer(world)
     funded_wallet("1.00")  # someone to pay
@@ -301,9 +303,13 @@ def test_an_approved_override_raises_the_limit_until_it_expires(world, settings)
     }
     assert not LimitOverride.objects.exists()  # nothing before the approval
 
-    done = approvals.approval_approve(actor=world["risk"], pk=approval.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = approvals.approval_approve(actor=world["risk"], pk=approval.pk)
 
     assert done.status == Status.EXECUTED
+    # The customer is told at once, on every channel: raised limits are what a fraud would want.
+    notice = Notification.objects.get(user=customer, kind=Notification.Kind.SECURITY)
+    assert "5,000.00" in notice.body and "8,000.00" in notice.body
     override = LimitOverride.objects.get()
     assert override.granted_by == world["risk"] and override.reference == f"approval:{approval.pk}"
     _pay(customer, "3000.00", "with-override")
