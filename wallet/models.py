@@ -64,6 +64,9 @@ class Merchant(models.Model):
     name = models.CharField(_("name"), max_length=120)
     code = models.CharField(_("payment code"), max_length=32, unique=True)
     category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    # The seller's unified social credit code on its e-invoices (wallet/invoicing/uscc.py);
+    # a merchant without one does not issue e-invoices.
+    taxpayer_id = models.CharField(_("taxpayer ID"), max_length=18, blank=True)
     # Popular merchants receive many payments at once: their account is split into shards.
     ledger_shards = models.PositiveSmallIntegerField(default=settings.WALLET_MERCHANT_SHARDS)
     is_active = models.BooleanField(default=True)
@@ -720,3 +723,6 @@ from .risk.models import (  # noqa: E402, F401
     RiskHit,
     RiskRule,
 )
+
+# E-invoices (电子发票) of merchant payments, in their own module (issue 10).
+from .models_invoices import Invoice, InvoiceTitle, SandboxInvoiceRecord  # noqa: E402, F401
