@@ -231,7 +231,12 @@ def email_document_send(
     notification, _created = Notification.objects.get_or_create(
         user=user,
         dedupe_key=dedupe_key,
-        defaults={"kind": Notification.Kind.TRANSACTION, "title": title, "body": body, "link": link},
+        defaults={
+            "kind": Notification.Kind.TRANSACTION,
+            "title": title,
+            "body": body,
+            "link": link,
+        },
     )
     channel = Delivery.Channel.EMAIL
     if notification.deliveries.filter(channel=channel, status=Delivery.Status.SENT).exists():

@@ -178,8 +178,9 @@ def invoice_title_update(*, user, title: InvoiceTitle, values: dict) -> InvoiceT
 @transaction.atomic
 def invoice_title_delete(*, user, title: InvoiceTitle) -> None:
     """Remove a title; if it was the default, the next one becomes the default."""
-    was_default = title.is_default
-    InvoiceTitle.objects.filter(pk=title.pk, user=user).delete()
+    removed = InvoiceTitle.objects.select_for_update().filter(pk=title.pk, user=user)
+    was_default = removed.filter(is_default=True).exists()
+    removed.delete()
     if was_default:
         following = titles_of(user).first()
         if following is not None:
@@ -528,7 +529,8 @@ def invoice_email_send(*, invoice_id: int, request: str) -> None:
     email_document_send(
         user=invoice.user,
         title=_("Your e-invoice %(number)s") % {"number": number},
-        body=_("Your e-invoice from %(seller)s is attached (PDF).") % {"seller": invoice.seller_name},
+        body=_("Your e-invoice from %(seller)s is attached (PDF).")
+        % {"seller": invoice.seller_name},
         dedupe_key=f"invoice-email:{invoice.pk}:{request}",
         filename=f"e-invoice-{number}.pdf",
         content=invoice_pdf(invoice),

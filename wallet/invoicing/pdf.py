@@ -24,7 +24,9 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     doc = SimpleDocTemplate(buffer, pagesize=A4, title=heading, leftMargin=20 * mm)
     details = invoice.buyer_details or {}
     buyer_extra = " ".join(
-        str(details[key]) for key in ("address", "phone", "bank_name", "bank_account") if key in details
+        str(details[key])
+        for key in ("address", "phone", "bank_name", "bank_account")
+        if key in details
     )
     rows = [
         [_("Invoice number"), invoice.number or "-"],

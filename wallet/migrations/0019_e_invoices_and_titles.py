@@ -7,105 +7,246 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('wallet', '0018_merged_choices'),
+        ("wallet", "0018_merged_choices"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SandboxInvoiceRecord',
+            name="SandboxInvoiceRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=40, unique=True)),
-                ('number', models.CharField(blank=True, max_length=20, null=True, unique=True)),
-                ('issued_on', models.DateField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=40, unique=True)),
+                ("number", models.CharField(blank=True, max_length=20, null=True, unique=True)),
+                ("issued_on", models.DateField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name': 'sandbox invoice record',
-                'verbose_name_plural': 'sandbox invoice records',
+                "verbose_name": "sandbox invoice record",
+                "verbose_name_plural": "sandbox invoice records",
             },
         ),
         migrations.AddField(
-            model_name='merchant',
-            name='taxpayer_id',
-            field=models.CharField(blank=True, max_length=18, verbose_name='taxpayer ID'),
+            model_name="merchant",
+            name="taxpayer_id",
+            field=models.CharField(blank=True, max_length=18, verbose_name="taxpayer ID"),
         ),
         migrations.CreateModel(
-            name='InvoiceTitle',
+            name="InvoiceTitle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('person', 'Person'), ('company', 'Company')], max_length=10, verbose_name='type')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('taxpayer_id', models.CharField(blank=True, max_length=18, verbose_name='taxpayer ID')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='registered address')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
-                ('bank_name', models.CharField(blank=True, max_length=100, verbose_name='bank')),
-                ('bank_account', models.CharField(blank=True, max_length=40, verbose_name='bank account')),
-                ('is_default', models.BooleanField(default=False, verbose_name='default title')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invoice_titles', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("person", "Person"), ("company", "Company")],
+                        max_length=10,
+                        verbose_name="type",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "taxpayer_id",
+                    models.CharField(blank=True, max_length=18, verbose_name="taxpayer ID"),
+                ),
+                (
+                    "address",
+                    models.CharField(blank=True, max_length=200, verbose_name="registered address"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="phone")),
+                ("bank_name", models.CharField(blank=True, max_length=100, verbose_name="bank")),
+                (
+                    "bank_account",
+                    models.CharField(blank=True, max_length=40, verbose_name="bank account"),
+                ),
+                ("is_default", models.BooleanField(default=False, verbose_name="default title")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invoice_titles",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'invoice title',
-                'verbose_name_plural': 'invoice titles',
-                'ordering': ['-is_default', 'name', 'pk'],
+                "verbose_name": "invoice title",
+                "verbose_name_plural": "invoice titles",
+                "ordering": ["-is_default", "name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Invoice',
+            name="Invoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('blue', 'Invoice'), ('red', 'Red-letter invoice')], default='blue', max_length=4)),
-                ('status', models.CharField(choices=[('requested', 'Being issued'), ('issued', 'Issued'), ('failed', 'Failed'), ('cancelled', 'Cancelled by a red-letter invoice')], default='requested', max_length=10)),
-                ('buyer_name', models.CharField(max_length=100)),
-                ('buyer_taxpayer_id', models.CharField(blank=True, max_length=18)),
-                ('buyer_details', models.JSONField(blank=True, default=dict)),
-                ('seller_name', models.CharField(max_length=120)),
-                ('seller_taxpayer_id', models.CharField(max_length=18)),
-                ('amount', models.DecimalField(decimal_places=4, max_digits=20)),
-                ('currency', models.CharField(choices=[('CNY', 'CNY'), ('HKD', 'HKD'), ('USD', 'USD'), ('EUR', 'EUR'), ('JPY', 'JPY')], max_length=3)),
-                ('tax_rate', models.DecimalField(decimal_places=4, max_digits=6)),
-                ('tax_amount', models.DecimalField(decimal_places=4, max_digits=20)),
-                ('number', models.CharField(blank=True, max_length=20, null=True, unique=True)),
-                ('issued_on', models.DateField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('round', models.PositiveSmallIntegerField(default=1)),
-                ('failure_reason', models.CharField(blank=True, max_length=40)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('issued_at', models.DateTimeField(blank=True, null=True)),
-                ('cancels', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cancelled_by', to='wallet.invoice')),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='wallet.merchant')),
-                ('transaction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='wallet.transaction')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to=settings.AUTH_USER_MODEL)),
-                ('title', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='invoices', to='wallet.invoicetitle')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("blue", "Invoice"), ("red", "Red-letter invoice")],
+                        default="blue",
+                        max_length=4,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Being issued"),
+                            ("issued", "Issued"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled by a red-letter invoice"),
+                        ],
+                        default="requested",
+                        max_length=10,
+                    ),
+                ),
+                ("buyer_name", models.CharField(max_length=100)),
+                ("buyer_taxpayer_id", models.CharField(blank=True, max_length=18)),
+                ("buyer_details", models.JSONField(blank=True, default=dict)),
+                ("seller_name", models.CharField(max_length=120)),
+                ("seller_taxpayer_id", models.CharField(max_length=18)),
+                ("amount", models.DecimalField(decimal_places=4, max_digits=20)),
+                (
+                    "currency",
+                    models.CharField(
+                        choices=[
+                            ("CNY", "CNY"),
+                            ("HKD", "HKD"),
+                            ("USD", "USD"),
+                            ("EUR", "EUR"),
+                            ("JPY", "JPY"),
+                        ],
+                        max_length=3,
+                    ),
+                ),
+                ("tax_rate", models.DecimalField(decimal_places=4, max_digits=6)),
+                ("tax_amount", models.DecimalField(decimal_places=4, max_digits=20)),
+                ("number", models.CharField(blank=True, max_length=20, null=True, unique=True)),
+                ("issued_on", models.DateField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("round", models.PositiveSmallIntegerField(default=1)),
+                ("failure_reason", models.CharField(blank=True, max_length=40)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("issued_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "cancels",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cancelled_by",
+                        to="wallet.invoice",
+                    ),
+                ),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="wallet.merchant",
+                    ),
+                ),
+                (
+                    "transaction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoices",
+                        to="wallet.transaction",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoices",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "title",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="invoices",
+                        to="wallet.invoicetitle",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'e-invoice',
-                'verbose_name_plural': 'e-invoices',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "e-invoice",
+                "verbose_name_plural": "e-invoices",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='invoicetitle',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('user',), name='invoice_title_one_default'),
+            model_name="invoicetitle",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_default", True)),
+                fields=("user",),
+                name="invoice_title_one_default",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoicetitle',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'person'), models.Q(('taxpayer_id', ''), _negated=True), _connector='OR'), name='invoice_title_company_has_taxpayer_id'),
+            model_name="invoicetitle",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kind", "person"),
+                    models.Q(("taxpayer_id", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="invoice_title_company_has_taxpayer_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'blue'), models.Q(('status', 'cancelled'), _negated=True)), fields=('transaction',), name='invoice_one_live_per_payment'),
+            model_name="invoice",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("kind", "blue"), models.Q(("status", "cancelled"), _negated=True)
+                ),
+                fields=("transaction",),
+                name="invoice_one_live_per_payment",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('cancels__isnull', True), ('kind', 'blue')), models.Q(('cancels__isnull', False), ('kind', 'red')), _connector='OR'), name='invoice_red_cancels_another'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("cancels__isnull", True), ("kind", "blue")),
+                    models.Q(("cancels__isnull", False), ("kind", "red")),
+                    _connector="OR",
+                ),
+                name="invoice_red_cancels_another",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('amount__gt', 0), ('kind', 'blue')), models.Q(('amount__lt', 0), ('kind', 'red')), _connector='OR'), name='invoice_amount_sign_by_kind'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("amount__gt", 0), ("kind", "blue")),
+                    models.Q(("amount__lt", 0), ("kind", "red")),
+                    _connector="OR",
+                ),
+                name="invoice_amount_sign_by_kind",
+            ),
         ),
     ]
