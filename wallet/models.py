@@ -714,8 +714,9 @@ class LimitOverride(models.Model):
         return f"limit override #{self.pk} of wallet {self.wallet_id}"
 
 
-# Risk rules and held payments live in their own package (wallet/risk/); imported here so that
-# Django finds their models in the wallet app.
+# Risk rules and held payments live in their own package (wallet/risk/), e-invoices in their
+# own module (issue 10); imported here so that Django finds their models in the wallet app.
+from .models_invoices import Invoice, InvoiceTitle, SandboxInvoiceRecord  # noqa: E402, F401
 from .risk.models import (  # noqa: E402, F401
     RiskCase,
     RiskCaseNote,
@@ -723,6 +724,3 @@ from .risk.models import (  # noqa: E402, F401
     RiskHit,
     RiskRule,
 )
-
-# E-invoices (电子发票) of merchant payments, in their own module (issue 10).
-from .models_invoices import Invoice, InvoiceTitle, SandboxInvoiceRecord  # noqa: E402, F401

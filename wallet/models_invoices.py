@@ -130,10 +130,6 @@ class Invoice(models.Model):
     def net_amount(self):
         return self.amount - self.tax_amount
 
-    @property
-    def net_amount(self):
-        return self.amount - self.tax_amount
-
 
 class SandboxInvoiceRecord(models.Model):
     """What the sandbox invoicing platform issued, by the wallet's reference: asked twice for
@@ -147,3 +143,6 @@ class SandboxInvoiceRecord(models.Model):
     class Meta:
         verbose_name = _("sandbox invoice record")
         verbose_name_plural = _("sandbox invoice records")
+
+    def __str__(self):
+        return f"{self.reference} {self.number or ''}"
