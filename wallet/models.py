@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .invoicing.uscc import validate_uscc
 from .money import CURRENCY_CHOICES
 
 AMOUNT = {"max_digits": 20, "decimal_places": 4}
@@ -66,7 +67,9 @@ class Merchant(models.Model):
     category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
     # The seller's unified social credit code on its e-invoices (wallet/invoicing/uscc.py);
     # a merchant without one does not issue e-invoices.
-    taxpayer_id = models.CharField(_("taxpayer ID"), max_length=18, blank=True)
+    taxpayer_id = models.CharField(
+        _("taxpayer ID"), max_length=18, blank=True, validators=[validate_uscc]
+    )
     # Popular merchants receive many payments at once: their account is split into shards.
     ledger_shards = models.PositiveSmallIntegerField(default=settings.WALLET_MERCHANT_SHARDS)
     is_active = models.BooleanField(default=True)

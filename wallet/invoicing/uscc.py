@@ -5,6 +5,9 @@ last one is a check character: weights 3^i mod 31 over the first 17, check = 31 
 31 meaning 0.
 """
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
 LENGTH = 18
@@ -39,3 +42,12 @@ def uscc_complete(first17: str) -> str:
     """A valid code from its first 17 characters (demo data and tests)."""
     first17 = uscc_normalise(first17)
     return first17 + uscc_check_char(first17)
+
+
+def validate_uscc(value: str) -> None:
+    """Model and form validator (a merchant's taxpayer ID in the admin)."""
+    if value and not uscc_is_valid(value):
+        raise ValidationError(
+            _("Enter a valid unified social credit code (18 characters, GB 32100)."),
+            code="invalid_uscc",
+        )
