@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import wallet.invoicing.uscc
 from django.conf import settings
 from django.db import migrations, models
+
+import wallet.invoicing.uscc
 
 
 class Migration(migrations.Migration):
