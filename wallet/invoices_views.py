@@ -144,6 +144,9 @@ def invoice_request(request, pk: int):
         if error.status_code == 404:
             raise Http404 from error
         problem = str(error.detail)
+    existing = invoices.live_invoice_for_payment(request.user, pk) if not problem else None
+    if existing is not None and request.method == "GET":
+        return redirect("wallet:invoice", existing.pk)  # one invoice per payment: show it
     status = 200
     if request.method == "POST" and not problem:
         if form.is_valid():

@@ -226,3 +226,17 @@ def test_title_pages_edit_and_remove(client):
     client.force_login(wallet.user)
     assert client.post(reverse("wallet:invoice_title_delete", args=[title.pk])).status_code == 302
     assert not InvoiceTitle.objects.exists()
+
+
+def test_the_request_page_of_an_invoiced_payment_shows_its_invoice(
+    client, django_capture_on_commit_callbacks
+):
+    wallet, _merchant, txn = customer_with_payment()
+    invoice = _issued(wallet, txn, person_title(wallet.user), django_capture_on_commit_callbacks)
+    client.force_login(wallet.user)
+    page = client.get(reverse("wallet:invoice_request", args=[txn.pk]))
+    assert page.status_code == 302 and page["Location"] == reverse(
+        "wallet:invoice", args=[invoice.pk]
+    )
+    detail = client.get(reverse("wallet:transaction", args=[txn.pk])).content.decode()
+    assert invoice.number in detail and "invoice-link" in detail
