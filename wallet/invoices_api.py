@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -148,18 +149,24 @@ class InvoicePagination(StrictPageNumberPagination):
     page_size = 20
 
 
-class InvoiceListCreateApi(APIView):
+class InvoiceListCreateApi(ListAPIView):
     """GET: your e-invoices and red-letter invoices, newest first. POST: request the e-invoice
     of a merchant payment; it is issued asynchronously (`status` requested, then issued or
     failed)."""
 
+    serializer_class = InvoiceSerializer
+    pagination_class = InvoicePagination
+
     @extend_schema(
         responses={200: InvoiceSerializer(many=True), **READ_ERRORS, 404: NO_SUCH_PAGE},
     )
-    def get(self, request):
-        paginator = InvoicePagination()
-        page = paginator.paginate_queryset(invoices.invoices_of(request.user), request, view=self)
-        return paginator.get_paginated_response(InvoiceSerializer(page, many=True).data)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Invoice.objects.none()
+        return invoices.invoices_of(self.request.user)
 
     @extend_schema(
         request=InvoiceRequestSerializer,
