@@ -434,6 +434,32 @@ LINKED_ACCOUNT_MAX_VERIFY_ATTEMPTS = env.int("LINKED_ACCOUNT_MAX_VERIFY_ATTEMPTS
 # Top-ups and withdrawals move money between a customer's bank and wallet in these currencies.
 FUNDING_CURRENCIES = ("CNY",)
 
+# --- E-invoices (电子发票, issue 10): the invoicing platform's connector --------------
+# A real platform's adapter replaces the sandbox by this setting alone (wallet/invoicing/).
+INVOICE_CONNECTOR = env.str(
+    "INVOICE_CONNECTOR", default="wallet.invoicing.sandbox.SandboxInvoiceConnector"
+)
+# The sandbox fails this share (0 to 1) of requests, as a platform that is down; a seed makes
+# its failures repeatable (empty: random).
+INVOICE_SANDBOX_FAILURE_RATE = env.float("INVOICE_SANDBOX_FAILURE_RATE", default=0.0)
+INVOICE_SANDBOX_SEED = env.str("INVOICE_SANDBOX_SEED", default="")
+# Attempts (retried with backoff by the outbox task) before an invoice is marked failed; the
+# customer may then try again. Below OUTBOX_MAX_ATTEMPTS, so the invoice decides, not the row.
+INVOICE_MAX_ATTEMPTS = env.int("INVOICE_MAX_ATTEMPTS", default=5)
+# Payments older than this many days get no invoice.
+INVOICE_MAX_AGE_DAYS = env.int("INVOICE_MAX_AGE_DAYS", default=180)
+# VAT rate by merchant category (amounts are tax-inclusive): goods 13%, transport and
+# utilities 9%, services (catering, entertainment, health) 6%.
+INVOICE_TAX_RATES = {
+    "food": "0.06",
+    "transport": "0.09",
+    "shopping": "0.13",
+    "utilities": "0.09",
+    "entertainment": "0.06",
+    "health": "0.06",
+    "other": "0.06",
+}
+
 # Notices (风险提示): customers reached per fan-out batch (one outbox row, one insert each).
 NOTICE_FANOUT_BATCH_SIZE = env.int("NOTICE_FANOUT_BATCH_SIZE", default=1000)
 

@@ -9,7 +9,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -210,6 +210,47 @@ def _deliver(notification: Notification, channel: str) -> None:
     Delivery.objects.create(
         notification=notification, channel=channel, status=Delivery.Status.SENT, detail=detail
     )
+
+
+def email_document_send(
+    *,
+    user,
+    title: str,
+    body: str,
+    dedupe_key: str,
+    filename: str,
+    content: bytes,
+    mimetype: str,
+    link: str = "",
+) -> Notification:
+    """A document the customer asked to receive by email (an e-invoice), attached to the mail.
+
+    They asked for it, so it goes by email whatever their alert channels; it is also noted in
+    their inbox. Once per dedupe key: a second run sends nothing.
+    """
+    notification, _created = Notification.objects.get_or_create(
+        user=user,
+        dedupe_key=dedupe_key,
+        defaults={
+            "kind": Notification.Kind.TRANSACTION,
+            "title": title,
+            "body": body,
+            "link": link,
+        },
+    )
+    channel = Delivery.Channel.EMAIL
+    if notification.deliveries.filter(channel=channel, status=Delivery.Status.SENT).exists():
+        return notification
+    message = EmailMessage(title, body, None, [user.email])
+    message.attach(filename, content, mimetype)
+    message.send()
+    Delivery.objects.create(
+        notification=notification,
+        channel=channel,
+        status=Delivery.Status.SENT,
+        detail=_masked_address(user.email),
+    )
+    return notification
 
 
 def sms_send(*, to: str, body: str) -> None:

@@ -24,3 +24,7 @@ class WalletConfig(AppConfig):
         from .risk import services as risk_services
 
         risk_services.connect()
+
+        from . import invoices
+
+        invoices.connect()

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .invoicing.uscc import validate_uscc
 from .money import CURRENCY_CHOICES
 
 AMOUNT = {"max_digits": 20, "decimal_places": 4}
@@ -64,6 +65,11 @@ class Merchant(models.Model):
     name = models.CharField(_("name"), max_length=120)
     code = models.CharField(_("payment code"), max_length=32, unique=True)
     category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    # The seller's unified social credit code on its e-invoices (wallet/invoicing/uscc.py);
+    # a merchant without one does not issue e-invoices.
+    taxpayer_id = models.CharField(
+        _("taxpayer ID"), max_length=18, blank=True, validators=[validate_uscc]
+    )
     # Popular merchants receive many payments at once: their account is split into shards.
     ledger_shards = models.PositiveSmallIntegerField(default=settings.WALLET_MERCHANT_SHARDS)
     is_active = models.BooleanField(default=True)
@@ -721,8 +727,9 @@ class LimitOverride(models.Model):
         return f"limit override #{self.pk} of wallet {self.wallet_id}"
 
 
-# Risk rules and held payments live in their own package (wallet/risk/); imported here so that
-# Django finds their models in the wallet app.
+# Risk rules and held payments live in their own package (wallet/risk/), e-invoices in their
+# own module (issue 10); imported here so that Django finds their models in the wallet app.
+from .models_invoices import Invoice, InvoiceTitle, SandboxInvoiceRecord  # noqa: E402, F401
 from .risk.models import (  # noqa: E402, F401
     FraudReport,
     RiskCase,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import funding_views, views
+from . import funding_views, invoices_views, views
 from .risk.customer import held_confirm
 
 app_name = "wallet"
@@ -33,4 +33,23 @@ urlpatterns = [
     path("cash-code/", views.cash_code, name="cash_code"),
     path("spending/", views.spending, name="spending"),
     path("statements/<int:year>-<int:month>.pdf", views.statement_pdf, name="statement_pdf"),
+    path("transactions/<int:pk>/invoice/", invoices_views.invoice_request, name="invoice_request"),
+    path("invoices/", invoices_views.invoice_list, name="invoices"),
+    path("invoices/<int:pk>/", invoices_views.invoice_detail, name="invoice"),
+    path("invoices/<int:pk>/invoice.pdf", invoices_views.invoice_pdf, name="invoice_pdf"),
+    path("invoices/<int:pk>/email/", invoices_views.invoice_email, name="invoice_email"),
+    path(
+        "invoices/<int:pk>/red-letter/",
+        invoices_views.invoice_red_letter,
+        name="invoice_red_letter",
+    ),
+    path("invoices/<int:pk>/retry/", invoices_views.invoice_retry, name="invoice_retry"),
+    path("invoice-titles/", invoices_views.titles, name="invoice_titles"),
+    path("invoice-titles/new/", invoices_views.title_new, name="invoice_title_new"),
+    path("invoice-titles/<int:pk>/", invoices_views.title_edit, name="invoice_title_edit"),
+    path(
+        "invoice-titles/<int:pk>/delete/",
+        invoices_views.title_delete,
+        name="invoice_title_delete",
+    ),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, invoices_api
 from .risk.customer import HeldConfirmApi
 
 urlpatterns = [
@@ -36,4 +36,22 @@ urlpatterns = [
     path("topups/<str:reference>/", api.TopUpDetailApi.as_view(), name="topup"),
     path("withdrawals/", api.WithdrawalListCreateApi.as_view(), name="withdrawals"),
     path("withdrawals/<str:reference>/", api.WithdrawalDetailApi.as_view(), name="withdrawal"),
+    path(
+        "invoice-titles/", invoices_api.InvoiceTitleListCreateApi.as_view(), name="invoice-titles"
+    ),
+    path(
+        "invoice-titles/<int:pk>/",
+        invoices_api.InvoiceTitleDetailApi.as_view(),
+        name="invoice-title",
+    ),
+    path("invoices/", invoices_api.InvoiceListCreateApi.as_view(), name="invoices"),
+    path("invoices/<int:pk>/", invoices_api.InvoiceDetailApi.as_view(), name="invoice"),
+    path(
+        "invoices/<int:pk>/red-letter/",
+        invoices_api.InvoiceRedLetterApi.as_view(),
+        name="invoice-red-letter",
+    ),
+    path("invoices/<int:pk>/retry/", invoices_api.InvoiceRetryApi.as_view(), name="invoice-retry"),
+    path("invoices/<int:pk>/email/", invoices_api.InvoiceEmailApi.as_view(), name="invoice-email"),
+    path("invoices/<int:pk>/pdf/", invoices_api.InvoicePdfApi.as_view(), name="invoice-pdf"),
 ]

@@ -745,9 +745,19 @@ def transaction_detail(request, pk: int):
             "txn": txn,
             "counterparty": selectors.counterparty_label(entry),
             "receipt_code": documents.receipt_code(txn),
+            **_invoice_context(request, txn, entry),
             **_held_context(request, txn, entry),
         },
     )
+
+
+def _invoice_context(request, txn: Transaction, entry) -> dict:
+    """A merchant payment of theirs: its e-invoice, or the way to request one."""
+    if txn.kind != Transaction.Kind.PAYMENT or entry.amount >= 0:
+        return {}
+    from .invoices import live_invoice_for_payment
+
+    return {"invoiceable": True, "invoice": live_invoice_for_payment(request.user, txn.pk)}
 
 
 def _held_context(request, txn: Transaction, entry) -> dict:

@@ -51,6 +51,7 @@ from wallet.models import (
     Transaction,
     Wallet,
 )
+from wallet.models_invoices import Invoice, InvoiceTitle
 
 # --- discovery ---------------------------------------------------------------------------
 
@@ -260,6 +261,14 @@ def owner_state(world: World):
             .values_list("reference", "state", "assignee_id", "escalated_at")
         ),
         "ticket messages": TicketMessage.objects.filter(ticket__customer=owner).count(),
+        "invoice titles": list(
+            InvoiceTitle.objects.filter(user=owner)
+            .order_by("pk")
+            .values_list("pk", "name", "taxpayer_id", "is_default")
+        ),
+        "invoices": list(
+            Invoice.objects.filter(user=owner).order_by("pk").values_list("pk", "status", "round")
+        ),
     }
 
 
@@ -664,7 +673,83 @@ def _ticket_reply(world: World) -> Target:
     return Target(target.kwargs, target.secrets, data={"body": "矩阵回复"})
 
 
+SECRET_INVOICE_BUYER = "矩阵私密发票抬头"
+
+
+def _owner_payment(world: World) -> Transaction:
+    from wallet.invoicing.uscc import uscc_complete
+
+    merchant = MerchantFactory(taxpayer_id=uscc_complete("91310000MA1MAT8X0"))
+    return services.payment_create(
+        payer_user=world.owner,
+        merchant_code=merchant.code,
+        amount="10.60",
+        currency="CNY",
+        idempotency_key=f"matrix-{secrets.token_hex(6)}",
+    ).transaction
+
+
+def _owner_invoice_title(world: World):
+    from wallet import invoices
+
+    return invoices.invoice_title_create(
+        user=world.owner, values={"kind": "person", "name": SECRET_INVOICE_BUYER}
+    )
+
+
+def _invoice_title(world: World) -> Target:
+    title = _owner_invoice_title(world)
+    return Target(
+        {"pk": title.pk},
+        {"invoice title": SECRET_INVOICE_BUYER},
+        data={"kind": "person", "name": "矩阵新抬头"},
+    )
+
+
+def _payment_to_invoice(world: World) -> Target:
+    title = _owner_invoice_title(world)
+    return Target({"pk": _owner_payment(world).pk}, data={"title": str(title.pk)})
+
+
+def _issued_invoice(world: World, *, fail: bool = False) -> Target:
+    from wallet import invoices
+    from wallet.models_invoices import Invoice
+
+    title = _owner_invoice_title(world)
+    invoice = invoices.invoice_request(
+        user=world.owner, transaction_id=_owner_payment(world).pk, title_id=title.pk
+    )
+    if fail:
+        Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.FAILED)
+    else:
+        invoices.invoice_issue(invoice_id=invoice.pk)
+    return Target({"pk": invoice.pk}, {"invoice buyer": SECRET_INVOICE_BUYER})
+
+
+def _failed_invoice(world: World) -> Target:
+    return _issued_invoice(world, fail=True)
+
+
 FACTORIES: dict[str, Case] = {
+    # E-invoices (issue 10): the owner's payment, titles and invoices, by id.
+    "wallet:invoice_request": Case(_payment_to_invoice),
+    "wallet:invoice": Case(_issued_invoice, owner_sees_secret=True),
+    "wallet:invoice_pdf": Case(_issued_invoice),
+    "wallet:invoice_email": Case(
+        _issued_invoice, method="POST", owner_status=(302,), owner_writes=False
+    ),
+    "wallet:invoice_red_letter": Case(_issued_invoice, method="POST", owner_status=(302,)),
+    "wallet:invoice_retry": Case(_failed_invoice, method="POST", owner_status=(302,)),
+    "wallet:invoice_title_edit": Case(_invoice_title, owner_sees_secret=True),
+    "wallet:invoice_title_delete": Case(_invoice_title, method="POST", owner_status=(302,)),
+    "api:invoice-title": Case(_invoice_title, owner_sees_secret=True),
+    "api:invoice": Case(_issued_invoice, owner_sees_secret=True),
+    "api:invoice-pdf": Case(_issued_invoice),
+    "api:invoice-red-letter": Case(_issued_invoice, method="POST", owner_status=(201,)),
+    "api:invoice-retry": Case(_failed_invoice, method="POST"),
+    "api:invoice-email": Case(
+        _issued_invoice, method="POST", owner_status=(202,), owner_writes=False
+    ),
     # Support tickets (issue 7): the customer's own, by random reference; the staff pages about
     # one are refused to every customer (403) and to staff who are not support agents.
     "support:ticket": Case(_ticket, owner_sees_secret=True),

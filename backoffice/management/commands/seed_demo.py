@@ -204,6 +204,16 @@ class Command(BaseCommand):
         demo_wealth_ensure(
             customers=list(User.objects.filter(email__in=[c[0] for c in DEMO_CUSTOMERS]))
         )
+        # E-invoices (issue 10): every demo customer has invoice titles; 李四 paid for a coffee
+        # and has its issued e-invoice (the others keep their round opening balance).
+        from wallet.seed_invoices import demo_invoices_ensure
+
+        demo_invoices_ensure(
+            customers=list(
+                User.objects.filter(email__in=[c[0] for c in DEMO_CUSTOMERS]).order_by("pk")
+            ),
+            payers=[User.objects.get(email="li.si@demo.example")],
+        )
         from support.seed_kb import demo_kb_ensure, demo_notice_ensure
 
         demo_kb_ensure()  # FAQ, tutorials and the security guide (issue 7)
