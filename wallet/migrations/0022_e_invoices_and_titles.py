@@ -10,7 +10,7 @@ import wallet.invoicing.uscc
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wallet", "0018_merged_choices"),
+        ("wallet", "0021_fraud_reports"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
