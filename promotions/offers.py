@@ -135,7 +135,10 @@ def _score(profile: Profile, offer: Offer, *, targeted: list[str] = ()) -> None:
             label = CustomerSegment.Code(matched[0]).label
             offer.reason = _("Because it is for: %(segment)s") % {"segment": label}
     if not offer.reason:
-        offer.reason = str(_("Because it can be used at every shop"))
+        if offer.kind == "referral":
+            offer.reason = str(_("Because you and the friends you invite are both rewarded"))
+        else:
+            offer.reason = str(_("Because it can be used at every shop"))
 
 
 def _campaign_offer(campaign: Campaign) -> Offer:

@@ -204,6 +204,11 @@ class Command(BaseCommand):
         demo_wealth_ensure(
             customers=list(User.objects.filter(email__in=[c[0] for c in DEMO_CUSTOMERS]))
         )
+        # Segments and offers for you (issue 10): 李四 (coffee) and 赵磊 (metro) accepted
+        # personalised offers and see different first offers.
+        from promotions.seed_segments import demo_segments_ensure
+
+        demo_segments_ensure()
         from support.seed_kb import demo_kb_ensure, demo_notice_ensure
 
         demo_kb_ensure()  # FAQ, tutorials and the security guide (issue 7)
