@@ -840,8 +840,8 @@ class CategoryAffinity(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="category_affinities"
     )
     category = models.CharField(_("category"), max_length=20, choices=Merchant.Category.choices)
-    score = models.DecimalField(_("score"), max_digits=5, decimal_places=4)
-    amount = models.DecimalField(_("spent (CNY)"), **AMOUNT)
+    score = models.DecimalField(_("affinity score"), max_digits=5, decimal_places=4)
+    amount = models.DecimalField(_("amount spent (CNY)"), **AMOUNT)
     payments = models.PositiveIntegerField(_("payments"))
     computed_at = models.DateTimeField(_("computed"), default=timezone.now)
 

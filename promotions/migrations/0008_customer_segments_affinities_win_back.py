@@ -42,12 +42,14 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "score",
-                    models.DecimalField(decimal_places=4, max_digits=5, verbose_name="score"),
+                    models.DecimalField(
+                        decimal_places=4, max_digits=5, verbose_name="affinity score"
+                    ),
                 ),
                 (
                     "amount",
                     models.DecimalField(
-                        decimal_places=4, max_digits=20, verbose_name="spent (CNY)"
+                        decimal_places=4, max_digits=20, verbose_name="amount spent (CNY)"
                     ),
                 ),
                 ("payments", models.PositiveIntegerField(verbose_name="payments")),
