@@ -260,6 +260,21 @@ def segments_delete_for(user: User) -> None:
     CategoryAffinity.objects.filter(user=user).delete()
 
 
+def segments_export(user: User) -> dict:
+    """The customer's copy (data export): what was worked out about them, if anything."""
+    return {
+        "segments": sorted(
+            CustomerSegment.objects.filter(user=user).values_list("code", flat=True)
+        ),
+        "category_affinities": [
+            {"category": category, "score": str(score)}
+            for category, score in CategoryAffinity.objects.filter(user=user)
+            .order_by("-score", "category")
+            .values_list("category", "score")
+        ],
+    }
+
+
 def segment_codes_of(user) -> set[str]:
     return set(CustomerSegment.objects.filter(user=user).values_list("code", flat=True))
 
@@ -333,7 +348,9 @@ def nightly_run(*, now=None) -> SegmentRun:
 
 
 def connect() -> None:
+    from accounts.data_export import register_export_section
     from notifications.services import register_handler
 
     register_withdrawal_hook(Consent.Kind.PERSONALISATION, segments_delete_for)
+    register_export_section("personalisation", segments_export)
     register_handler(WIN_BACK_TOPIC, win_back_send)

@@ -42,6 +42,19 @@ def test_only_consenting_customers_are_segmented():
         assert not CategoryAffinity.objects.filter(user=user).exists()
 
 
+def test_the_data_export_shows_what_was_worked_out():
+    from accounts.data_export import data_export_build
+
+    user = customer()
+    pay(user, shop())
+    segments.segments_compute()
+    document = data_export_build(user=user)
+    assert document["personalisation"] == {
+        "segments": ["active", "top_food"],
+        "category_affinities": [{"category": "food", "score": "1.0000"}],
+    }
+
+
 def test_personalisation_is_off_until_accepted():
     user = customer(personalisation=False)
     pay(user, shop())
