@@ -11,7 +11,13 @@ from accounts.consent import consents_record
 from accounts.models import Consent
 from notifications.models import Notification, OutboxMessage
 from promotions import segments
-from promotions.models import CategoryAffinity, CustomerSegment, Redemption, WinBackMessage
+from promotions.models import (
+    Campaign,
+    CategoryAffinity,
+    CustomerSegment,
+    Redemption,
+    WinBackMessage,
+)
 from tests.promotions.factories import discount_campaign
 from tests.promotions.segment_helpers import backdate_activity, customer, pay, shop
 from wallet.models import Merchant
@@ -278,3 +284,26 @@ def test_the_nightly_task_computes_segments_and_queues_win_backs():
     result = compute_segments()
     assert result == {"customers": 1, "segments": 1, "win_backs": 1}
     assert codes(dormant) == {Code.DORMANT_90}
+
+
+def test_the_campaign_admin_limits_a_campaign_to_segments(client, campaign_admin):
+    from tests.promotions.conftest import verify_second_factor
+    from tests.promotions.test_discount_pages_admin_seed import _discount_form
+
+    verify_second_factor(client, campaign_admin)
+    food = shop()
+    page = client.get("/admin/promotions/campaign/add/").content.decode()
+    assert 'name="target_segments"' in page
+    response = client.post(
+        "/admin/promotions/campaign/add/",
+        _discount_form(food, target_segments=[Code.TOP_FOOD, Code.DORMANT_30]),
+    )
+    assert response.status_code == 302
+    campaign = Campaign.objects.get(name="周末满减")
+    assert sorted(campaign.target_segments) == [Code.DORMANT_30, Code.TOP_FOOD]
+    refused = client.post(
+        "/admin/promotions/campaign/add/",
+        _discount_form(shop(), name="坏的", target_segments=["no_such_segment"]),
+    )
+    assert refused.status_code == 200
+    assert "target_segments" in refused.context["adminform"].form.errors
