@@ -54,6 +54,9 @@ class TOTPConfirmForm(forms.Form):
         return token
 
 
+PERSONALISATION_LABEL = _("Choose offers and products for me from how I use my wallet")
+
+
 class SignupConsentForm(forms.Form):
     """Added to allauth's sign-up form (ACCOUNT_SIGNUP_FORM_CLASS): terms and privacy must be
     accepted; offers by email or SMS only if ticked (they start unticked)."""
@@ -67,6 +70,7 @@ class SignupConsentForm(forms.Form):
     )
     marketing_email = forms.BooleanField(label=_("Send me offers by email"), required=False)
     marketing_sms = forms.BooleanField(label=_("Send me offers by SMS"), required=False)
+    personalisation = forms.BooleanField(label=PERSONALISATION_LABEL, required=False)
 
     def signup(self, request, user):
         consents_record(
@@ -76,6 +80,7 @@ class SignupConsentForm(forms.Form):
                 Consent.Kind.PRIVACY: True,
                 Consent.Kind.MARKETING_EMAIL: self.cleaned_data["marketing_email"],
                 Consent.Kind.MARKETING_SMS: self.cleaned_data["marketing_sms"],
+                Consent.Kind.PERSONALISATION: self.cleaned_data["personalisation"],
             },
         )
 
@@ -83,6 +88,7 @@ class SignupConsentForm(forms.Form):
 class MarketingConsentForm(forms.Form):
     marketing_email = forms.BooleanField(label=_("Send me offers by email"), required=False)
     marketing_sms = forms.BooleanField(label=_("Send me offers by SMS"), required=False)
+    personalisation = forms.BooleanField(label=PERSONALISATION_LABEL, required=False)
 
 
 class AccountCloseForm(forms.Form):

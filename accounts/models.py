@@ -172,6 +172,8 @@ class Consent(models.Model):
         PRIVACY = "privacy", _("Privacy notice")
         MARKETING_EMAIL = "marketing_email", _("Offers by email")
         MARKETING_SMS = "marketing_sms", _("Offers by SMS")
+        # Offers and products chosen from the customer's own activity (个性化推荐).
+        PERSONALISATION = "personalisation", _("Personalised offers")
 
     MARKETING_KINDS = (Kind.MARKETING_EMAIL, Kind.MARKETING_SMS)
 

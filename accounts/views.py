@@ -224,6 +224,7 @@ def privacy(request):
         initial={
             "marketing_email": current.get(Consent.Kind.MARKETING_EMAIL, False),
             "marketing_sms": current.get(Consent.Kind.MARKETING_SMS, False),
+            "personalisation": current.get(Consent.Kind.PERSONALISATION, False),
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -232,6 +233,7 @@ def privacy(request):
             choices={
                 Consent.Kind.MARKETING_EMAIL: form.cleaned_data["marketing_email"],
                 Consent.Kind.MARKETING_SMS: form.cleaned_data["marketing_sms"],
+                Consent.Kind.PERSONALISATION: form.cleaned_data["personalisation"],
             },
         )
         messages.success(request, _("Your choices are saved."))

@@ -514,11 +514,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wealth.settle_redemptions",
         "schedule": crontab(hour="9-17", minute=0),
     },
+    # Customer segments and win-back messages (promotions/segments.py), at 02:30 Beijing time.
+    "promotions-compute-segments": {
+        "task": "promotions.compute_segments",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 # Days (bank time, YYYY-MM-DD) on which fund redemptions do not settle, besides weekends.
 WEALTH_HOLIDAYS = env.list("WEALTH_HOLIDAYS", default=[])
 # A customer who signed up without a referral link may enter a friend's code this many days.
 PROMOTIONS_REFERRAL_ENTRY_DAYS = env.int("PROMOTIONS_REFERRAL_ENTRY_DAYS", default=7)
+# Segments (promotions/segments.py): a high spender pays at least this much (CNY) in 30 days,
+# or is in the top tenth of spenders when there are at least SEGMENT_DECILE_MIN_CUSTOMERS of
+# them; a category whose affinity score reaches the minimum is one of the customer's top
+# categories (at most SEGMENT_TOP_CATEGORIES of them).
+SEGMENT_HIGH_SPENDER_MONTHLY_CNY = env.str("SEGMENT_HIGH_SPENDER_MONTHLY_CNY", default="5000")
+SEGMENT_DECILE_MIN_CUSTOMERS = env.int("SEGMENT_DECILE_MIN_CUSTOMERS", default=10)
+SEGMENT_TOP_CATEGORY_MIN_SCORE = env.str("SEGMENT_TOP_CATEGORY_MIN_SCORE", default="0.25")
+SEGMENT_TOP_CATEGORIES = env.int("SEGMENT_TOP_CATEGORIES", default=2)
 # Sealing: transactions per batch (one short transaction each), and how old a transaction must
 # be before the sealer stops looking below it for late commits (wallet/chain.py).
 LEDGER_SEAL_BATCH = env.int("LEDGER_SEAL_BATCH", default=500)

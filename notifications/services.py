@@ -63,6 +63,35 @@ def outbox_enqueue(*, topic: str, payload: dict, dedupe_key: str) -> OutboxMessa
     return message
 
 
+def outbox_enqueue_many(*, topic: str, items: list[tuple[dict, str]]) -> int:
+    """`outbox_enqueue` for a batch of (payload, dedupe_key) in two queries whatever its size;
+    keys already queued are ignored. Returns how many rows were new."""
+    if not items:
+        return 0
+    keys = [key for _payload, key in items]
+    known = set(
+        OutboxMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+    )
+    rows = [
+        OutboxMessage(topic=topic, payload=payload, dedupe_key=key)
+        for payload, key in items
+        if key not in known
+    ]
+    OutboxMessage.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    new_keys = [row.dedupe_key for row in rows]
+
+    def dispatch() -> None:
+        ids = OutboxMessage.objects.filter(
+            dedupe_key__in=new_keys, status=OutboxMessage.Status.PENDING
+        ).values_list("pk", flat=True)
+        for message_id in ids:
+            outbox_dispatch(message_id=message_id)
+
+    if rows:
+        transaction.on_commit(dispatch)
+    return len(rows)
+
+
 def outbox_dispatch(*, message_id: int) -> None:
     """Hand a row to Celery. If the broker is down, the periodic re-dispatch will catch up."""
     from .tasks import process_outbox_message

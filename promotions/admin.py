@@ -18,6 +18,7 @@ from wallet.templatetags.money import money
 from . import selectors, services, vouchers
 from .models import (
     Campaign,
+    CustomerSegment,
     PointsAccount,
     PointsEntry,
     PointsMultiplier,
@@ -55,6 +56,13 @@ class CampaignForm(forms.ModelForm):
         choices=Merchant.Category.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+    )
+    target_segments = forms.MultipleChoiceField(
+        label=_("customer segments"),
+        choices=CustomerSegment.Code.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=Campaign._meta.get_field("target_segments").help_text,
     )
 
     class Meta:
@@ -212,7 +220,15 @@ class CampaignAdmin(admin.ModelAdmin):
     MONEY = (_("Budget"), {"fields": ("budget", "spent", "pool")})
     WHO = (
         _("Who is eligible"),
-        {"fields": ("min_kyc_level", "new_customers_only", "branch", "per_customer_cap")},
+        {
+            "fields": (
+                "min_kyc_level",
+                "new_customers_only",
+                "branch",
+                "target_segments",
+                "per_customer_cap",
+            )
+        },
     )
     WHERE = (_("Where"), {"fields": ("merchants", "merchant_categories", "min_spend")})
     RECORD = (_("Record"), {"fields": ("created_at", "updated_at")})

@@ -15,10 +15,12 @@ from config.api_errors import (
 from config.pagination import StrictPageNumberPagination
 from config.qr import qr_svg
 from wallet.masking import display_name_masked
+from wallet.models import Merchant
 from wallet.services.common import IDEMPOTENCY_KEY_MAX
 
 from . import points, referrals, selectors
 from .models import PointsEntry, Referral
+from .offers import offers_for
 
 
 class RewardSerializer(serializers.Serializer):
@@ -381,3 +383,70 @@ class VoucherListApi(ListAPIView):
 
     def get_queryset(self):
         return selectors.vouchers_of(self.request.user)
+
+
+# --- offers for you (promotions/offers.py) ---------------------------------------------------
+
+
+class OfferSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[
+            "discount",
+            "voucher_for_points",
+            "cashback",
+            "referral",
+            "voucher",
+            "wealth_product",
+        ],
+        help_text="discount: taken off at checkout; voucher_for_points: a voucher sold for "
+        "points; cashback: on a first payment; referral: invite a friend; voucher: one of the "
+        "customer's own vouchers (personalised list only); wealth_product: a savings product.",
+    )
+    key = serializers.CharField(help_text='Unique in the list, e.g. "campaign:12", "product:3".')
+    title = serializers.CharField()
+    detail = serializers.CharField()
+    link = serializers.CharField(help_text="The page where the customer takes the offer up.")
+    categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=Merchant.Category.choices),
+        help_text="Merchant categories it applies to; empty: everywhere (or not a shop offer).",
+    )
+    ends_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField(
+        help_text="Why it is shown to this customer; empty without personalisation consent."
+    )
+
+
+class OfferPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    personalised = serializers.BooleanField(
+        help_text="Whether the customer accepted personalised offers. If not, the list is the "
+        "same general one for everyone, with no reasons."
+    )
+    results = OfferSerializer(many=True)
+
+
+class OfferListApi(ListAPIView):
+    """Offers for the customer, best first: running discounts and campaigns they can take up,
+    their vouchers and wealth products, ranked by their spending categories with a reason when
+    they accepted personalised offers; otherwise the general list everyone sees."""
+
+    serializer_class = OfferSerializer
+    filter_backends: list = []
+    pagination_class = StrictPageNumberPagination
+
+    @extend_schema(responses={200: OfferPageSerializer, **READ_ERRORS, 404: NO_SUCH_PAGE})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        self.personalised, offers = offers_for(self.request.user)
+        return offers
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        results = response.data.pop("results")
+        response.data["personalised"] = self.personalised
+        response.data["results"] = results
+        return response

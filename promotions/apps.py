@@ -7,7 +7,8 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("Promotions")
 
     def ready(self):
-        from . import receivers, services, vouchers  # noqa: F401  receivers connect on import
+        from . import receivers, segments, services, vouchers  # noqa: F401  receivers connect
 
         services.connect()
         vouchers.connect()
+        segments.connect()

@@ -157,6 +157,16 @@ class Campaign(models.Model):
     )
     voucher_valid_days = models.PositiveSmallIntegerField(_("voucher valid for (days)"), default=30)
     # --- end vouchers and discounts ---
+    # --- segments (promotions/segments.py): empty means every customer ---
+    target_segments = models.JSONField(
+        _("customer segments"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Only customers in at least one of these segments (computed each night for "
+            "customers who accepted personalised offers). Empty: every customer."
+        ),
+    )
     # --- referral campaign settings (kind=referral); reward_amount is the referee's reward ---
     referrer_reward = models.DecimalField(
         _("referrer's reward (CNY)"),
@@ -780,3 +790,99 @@ class PointsEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.points}"
+
+
+# --- segments and offers (promotions/segments.py, promotions/offers.py) -----------------------
+
+
+class CustomerSegment(models.Model):
+    """A customer in a segment, as the last nightly run found them. Only for customers who
+    accepted personalised offers: withdrawing that consent deletes their rows at once."""
+
+    class Code(models.TextChoices):
+        NEW = "new", _("New customers")
+        ACTIVE = "active", _("Active customers")
+        DORMANT_30 = "dormant_30", _("Dormant for 30 days")
+        DORMANT_60 = "dormant_60", _("Dormant for 60 days")
+        DORMANT_90 = "dormant_90", _("Dormant for 90 days")
+        HIGH_SPENDER = "high_spender", _("High spenders")
+        TOP_FOOD = "top_food", _("Often pay for food and drink")
+        TOP_TRANSPORT = "top_transport", _("Often pay for transport")
+        TOP_SHOPPING = "top_shopping", _("Often pay for shopping")
+        TOP_UTILITIES = "top_utilities", _("Often pay for utilities")
+        TOP_ENTERTAINMENT = "top_entertainment", _("Often pay for entertainment")
+        TOP_HEALTH = "top_health", _("Often pay for health")
+        TOP_OTHER = "top_other", _("Often pay for other things")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="segments"
+    )
+    code = models.CharField(_("segment"), max_length=20, choices=Code.choices)
+    computed_at = models.DateTimeField(_("computed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("customer segment")
+        verbose_name_plural = _("customer segments")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code"], name="customer_segment_unique"),
+        ]
+        indexes = [models.Index(fields=["code"])]
+
+    def __str__(self):
+        return f"{self.user_id} {self.code}"
+
+
+class CategoryAffinity(models.Model):
+    """How much of a customer's merchant payments of the last 90 days went to one category:
+    `score` from 0 to 1 (half the share of the amount, half the share of the payments)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="category_affinities"
+    )
+    category = models.CharField(_("category"), max_length=20, choices=Merchant.Category.choices)
+    score = models.DecimalField(_("affinity score"), max_digits=5, decimal_places=4)
+    amount = models.DecimalField(_("amount spent (CNY)"), **AMOUNT)
+    payments = models.PositiveIntegerField(_("payments"))
+    computed_at = models.DateTimeField(_("computed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("category affinity")
+        verbose_name_plural = _("category affinities")
+        ordering = ["user", "-score", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "category"], name="category_affinity_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.category} {self.score}"
+
+
+class WinBackMessage(models.Model):
+    """A win-back message queued for a dormant customer who accepted marketing: one per
+    dormancy stage of one dormant spell (`dormant_since` is the customer's last activity, so a
+    customer who comes back and falls dormant again starts a new spell)."""
+
+    class Stage(models.IntegerChoices):
+        DAYS_30 = 30, _("30 days")
+        DAYS_60 = 60, _("60 days")
+        DAYS_90 = 90, _("90 days")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="win_back_messages"
+    )
+    stage = models.PositiveSmallIntegerField(_("dormant for (days)"), choices=Stage.choices)
+    dormant_since = models.DateTimeField(_("last activity"))
+    created_at = models.DateTimeField(_("queued"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("win-back message")
+        verbose_name_plural = _("win-back messages")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "stage", "dormant_since"], name="win_back_once_per_stage"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.stage} {self.dormant_since:%Y-%m-%d}"

@@ -28,6 +28,7 @@ from wallet.services.common import system_account_ensure, wallet_account_ensure
 
 from . import audit
 from .models import Campaign, RewardGrant
+from .segments import segment_codes_of
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ CAMPAIGN_EDITABLE_FIELDS = (
     "max_discount",
     "merchant_categories",
     "branch",
+    "target_segments",
     "voucher_valid_days",
     # --- referrals and points (issue 5) ---
     "referrer_reward",
@@ -194,14 +196,32 @@ def campaign_end(*, campaign: Campaign) -> Campaign:
 # --- granting ------------------------------------------------------------------------------
 
 
-def _eligible(campaign: Campaign, user: User, now) -> bool:
+def _eligible(campaign: Campaign, user: User, now, *, segment_codes=None, branch_ids=None) -> bool:
+    """Whether `user` may benefit from `campaign` at `now`. Callers checking many campaigns
+    pass the customer's segment codes and onboarding branch ids, read once."""
     if user.kyc_level < campaign.min_kyc_level:
         return False
     if campaign.new_customers_only and user.date_joined < campaign.starts_at:
         return False
-    if campaign.branch_id is not None and not _onboarded_at(user, campaign.branch_id):
-        return False
+    if campaign.branch_id is not None:
+        if branch_ids is None:
+            if not _onboarded_at(user, campaign.branch_id):
+                return False
+        elif campaign.branch_id not in branch_ids:
+            return False
+    if campaign.target_segments:
+        # Segments exist only for customers who accepted personalised offers: a targeted
+        # campaign reaches nobody else.
+        if segment_codes is None:
+            segment_codes = segment_codes_of(user)
+        if not set(campaign.target_segments) & set(segment_codes):
+            return False
     return campaign.starts_at <= now < campaign.ends_at
+
+
+def onboarding_branch_ids(user: User) -> set[int]:
+    customer_branch = apps.get_model("backoffice", "CustomerBranch")
+    return set(customer_branch.objects.filter(user=user).values_list("branch_id", flat=True))
 
 
 def _onboarded_at(user: User, branch_id: int) -> bool:

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import points, vouchers
+from . import points, segments, vouchers
 
 
 @shared_task(name="promotions.expire_vouchers", ignore_result=True)
@@ -15,3 +15,12 @@ def expire_vouchers() -> int:
 def expire_points() -> int:
     """Points past their programme's validity expire once (the service is idempotent)."""
     return points.points_expire()
+
+
+@shared_task(
+    name="promotions.compute_segments", acks_late=True, soft_time_limit=1800, time_limit=1900
+)
+def compute_segments() -> dict:
+    """Nightly: segments and affinities of consenting customers, then win-back messages."""
+    run = segments.nightly_run()
+    return {"customers": run.customers, "segments": run.segments, "win_backs": run.win_backs}

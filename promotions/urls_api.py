@@ -9,4 +9,5 @@ urlpatterns = [
     path("rewards/points/redeem/", api.PointsRedeemApi.as_view(), name="points-redeem"),
     path("rewards/points/vouchers/", api.PointsVoucherApi.as_view(), name="points-vouchers"),
     path("referrals/", api.ReferralApi.as_view(), name="referrals"),
+    path("offers/", api.OfferListApi.as_view(), name="offers"),
 ]

@@ -12,6 +12,7 @@ from config.api_errors import ApplicationError, form_errors_from
 
 from . import api, points, referrals, selectors
 from .forms import PointsRedeemForm, PointsVoucherForm, ReferralCodeForm
+from .offers import offers_for
 
 PAGE_SIZE = 30
 VOUCHERS_SHOWN = 50
@@ -48,6 +49,15 @@ def _page_context(request, *, redeem_form=None, code_form=None, offer_errors=Non
 @login_required
 def rewards(request):
     return render(request, "promotions/rewards.html", _page_context(request))
+
+
+@login_required
+def offers(request):
+    """Offers for you: ranked by the customer's spending with a reason, or the general list."""
+    personalised, offers = offers_for(request.user)
+    return render(
+        request, "promotions/offers.html", {"offers": offers, "personalised": personalised}
+    )
 
 
 @login_required

@@ -38,6 +38,13 @@ def test_sign_up_records_each_acceptance_with_its_version_and_offers_start_off(c
     assert rows["terms"] == ("2026-11-b", True)
     assert rows["privacy"][1] is True
     assert rows["marketing_email"][1] is False and rows["marketing_sms"][1] is False
+    assert rows["personalisation"][1] is False  # personalised offers: off until accepted
+
+
+def test_personalisation_can_be_accepted_at_sign_up(client):
+    _sign_up(client, accept_terms="on", personalisation="on")
+    user = User.objects.get()
+    assert Consent.objects.get(user=user, kind="personalisation").granted is True
 
 
 def test_no_marketing_reaches_a_customer_without_consent(user):
@@ -58,12 +65,16 @@ def test_the_privacy_page_changes_consent_and_keeps_the_history(client, user):
     client.force_login(user)
     response = client.post(reverse("accounts:privacy"), {"marketing_sms": "on"})
     assert response.status_code == 302
-    assert current_consents(user) == {"marketing_email": False, "marketing_sms": True}
+    assert current_consents(user) == {
+        "marketing_email": False,
+        "marketing_sms": True,
+        "personalisation": False,
+    }
     client.post(reverse("accounts:privacy"), {})
     assert current_consents(user)["marketing_sms"] is False
     assert Consent.objects.filter(user=user, kind="marketing_sms").count() == 2
     html = client.get(reverse("accounts:privacy")).content.decode()
-    assert len(re.findall(r"<tr><td>", html)) == 3
+    assert len(re.findall(r"<tr><td>", html)) == 4  # email, SMS and personalisation, SMS again
 
 
 def test_legal_pages_are_public_and_unknown_ones_are_not_found(client):

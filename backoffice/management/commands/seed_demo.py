@@ -214,6 +214,11 @@ class Command(BaseCommand):
             ),
             payers=[User.objects.get(email="li.si@demo.example")],
         )
+        # Segments and offers for you (issue 10): 李四 (coffee) and 赵磊 (metro) accepted
+        # personalised offers and see different first offers.
+        from promotions.seed_segments import demo_segments_ensure
+
+        demo_segments_ensure()
         from support.seed_kb import demo_kb_ensure, demo_notice_ensure
 
         demo_kb_ensure()  # FAQ, tutorials and the security guide (issue 7)
