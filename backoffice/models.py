@@ -521,3 +521,10 @@ from .models_training import (  # noqa: E402,F401
     QuizChoice,
     QuizQuestion,
 )
+from .models_kpi import (  # noqa: E402,F401
+    KpiActiveDaily,
+    KpiCampaignDaily,
+    KpiCohortDaily,
+    KpiRefreshState,
+    KpiTransactionDaily,
+)
