@@ -12,10 +12,20 @@ from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+)
 from django.db.models.fields.json import KT
 from django.db.models.functions import Abs, Coalesce, TruncDate
-from django.db.models import Value
 
 from accounts.models import User
 from promotions.models import Redemption, RewardGrant, Voucher
@@ -84,7 +94,9 @@ def volume_entries():
             br=F(user + "customer_branch__branch_id"),
             st=F(user + "customer_branch__onboarded_by_id"),
             d=TruncDate("transaction__created_at", tzinfo=bank_tz()),
-            chan=Coalesce(KT("transaction__metadata__channel"), Value(WEB)),
+            chan=Coalesce(
+                KT("transaction__metadata__channel"), Value(WEB), output_field=CharField()
+            ),
             k=F("transaction__kind"),
             cur=F("currency"),
         )
@@ -111,7 +123,13 @@ def active_rows(day: date, *, scope=None, group=("br", "st"), by_channel=False):
             _in_days(volume_entries(), "transaction__created_at", day - timedelta(days=days - 1), day),
             scope,
         )
-        for row in qs.values(*dims).annotate(n=Count("cust", distinct=True)).order_by(*dims):
+        if not dims:
+            grouped = [qs.aggregate(n=Count("cust", distinct=True))]
+        else:
+            grouped = qs.values(*dims).annotate(n=Count("cust", distinct=True)).order_by(*dims)
+        for row in grouped:
+            if not row["n"]:
+                continue
             key = tuple(row[dim] for dim in dims)
             entry = result.setdefault(key, {**{dim: row[dim] for dim in dims}, "dau": 0, "wau": 0, "mau": 0})
             entry[name] = row["n"]
@@ -168,6 +186,9 @@ def cohort_rows(day: date, *, scope=None, group=("br", "st")):
                 )
             ),
         )
+    if not group:
+        row = users.aggregate(**aggregates)
+        return [{"d": day, **row}] if row["registered"] else []
     return [
         {"d": day, **row}
         for row in users.values(*group).annotate(**aggregates).order_by(*group)
