@@ -54,11 +54,6 @@ def register(figure: Figure) -> Figure:
     return figure
 
 
-COMMON = _(
-    "Days are in the bank's time zone (Beijing time). Customers are counted once each; staff, "
-    "experience-mode demos and test wallets are not counted."
-)
-
 for _figure in (
     Figure(
         "registrations",

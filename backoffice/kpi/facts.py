@@ -24,7 +24,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Abs, Coalesce, TruncDate
 
 from accounts.models import User
@@ -95,7 +95,7 @@ def volume_entries():
             st=F(user + "customer_branch__onboarded_by_id"),
             d=TruncDate("transaction__created_at", tzinfo=bank_tz()),
             chan=Coalesce(
-                KT("transaction__metadata__channel"), Value(WEB), output_field=CharField()
+                KeyTextTransform("channel", "transaction__metadata"), Value(WEB), output_field=CharField()
             ),
             k=F("transaction__kind"),
             cur=F("currency"),

@@ -3,10 +3,12 @@ idempotent; the dashboard reads a fixed number of queries."""
 
 from datetime import timedelta
 
+import pgtrigger
 import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
+from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 
 from backoffice.kpi import rollups
@@ -19,6 +21,8 @@ from backoffice.models_kpi import (
     KpiCohortDaily,
     KpiTransactionDaily,
 )
+
+from wallet.models import Transaction
 
 from .kpi_history import DAYS_BACK, History, events
 
@@ -111,18 +115,19 @@ def test_refresh_twice_and_rebuild_twice_give_the_same_rows():
     assert _rows() == first
 
 
-def test_old_transactions_without_a_channel_count_as_web():
+def test_each_transaction_counts_on_its_channel_and_old_ones_as_web():
     history = _some_history()
-    from wallet.models import Transaction
-
-    assert Transaction.objects.filter(metadata__channel="app").exists()
+    old = history.customers[0]
+    history.txn(0, "top_up", 5, 0, 600, "app")
+    with pgtrigger.ignore("wallet.Transaction:transaction_sealed_columns_frozen"):
+        Transaction.objects.filter(pk=history.posted[-1].pk).update(metadata={})  # before channels
     rollups.rebuild()
-    assert set(KpiTransactionDaily.objects.values_list("channel", flat=True)) <= {
-        "web",
-        "app",
-        "counter",
-    }
-    assert history
+    counts = dict(
+        KpiTransactionDaily.objects.values_list("channel").annotate(n=Sum("count")).order_by()
+    )
+    # app: the first top-up; counter: one; web: the unreversed withdrawal and the old one
+    assert counts == {"app": 1, "counter": 1, "web": 2}
+    assert old
 
 
 @pytest.mark.parametrize("size", [1, 3])
