@@ -21,6 +21,9 @@ class KpiRollup(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self):
+        return f"{type(self).__name__} {self.day} branch={self.branch_id} staff={self.staff_id}"
+
 
 class KpiTransactionDaily(KpiRollup):
     """Completed, not reversed, volume transactions (definitions.VOLUME_KINDS) of a day."""
@@ -93,3 +96,6 @@ class KpiRefreshState(models.Model):
     open_days = models.JSONField(default=list, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"KPI refresh up to transaction #{self.last_transaction_id}"

@@ -20,14 +20,24 @@ from wallet.channel import APP, COUNTER, WEB
 from wallet.models import Transaction
 
 from .kpi.figures import dashboard
-from .kpi.filters import GRAINS, KpiFilterError, KpiFilters
+from .kpi.filters import KpiFilterError, KpiFilters
 from .models import Branch, StaffProfile
 from .roles import BRANCH_MANAGER, CAMPAIGN_ADMIN, RISK_OFFICER
 from .selectors import staff_branch_id, staff_roles
 from .views import staff_required
 
 WHOLE_BANK_ROLES = (RISK_OFFICER, CAMPAIGN_ADMIN)
-CSV_SETS = ("figures", "breakdown", "cohorts", "onboardings", "growth", "active", "volume", "amount", "campaigns")
+CSV_SETS = (
+    "figures",
+    "breakdown",
+    "cohorts",
+    "onboardings",
+    "growth",
+    "active",
+    "volume",
+    "amount",
+    "campaigns",
+)
 
 
 def can_see_kpis(user) -> bool:
@@ -96,7 +106,12 @@ def _display(value, unit: str) -> str:
     if value is None:
         return "—"
     if isinstance(value, dict):
-        return "; ".join(f"{cur} {number_format(v, 2, force_grouping=True)}" for cur, v in value.items()) or "—"
+        return (
+            "; ".join(
+                f"{cur} {number_format(v, 2, force_grouping=True)}" for cur, v in value.items()
+            )
+            or "—"
+        )
     if unit == "ratio" and isinstance(value, Decimal):
         return f"{number_format(value * 100, 1)}%"
     if unit == "days":
@@ -128,9 +143,7 @@ def _context(request):
         staff_rows = staff_rows.filter(branch_id=forced)
     staff = {row.user_id: row.user.get_full_name() for row in staff_rows}
     campaigns = list(Campaign.objects.only("pk", "name").order_by("-starts_at", "pk"))
-    form = KpiFilterForm(
-        query, branches=branches, staff=staff, campaigns=campaigns
-    )
+    form = KpiFilterForm(query, branches=branches, staff=staff, campaigns=campaigns)
     form.is_valid()
     for field, messages in errors.items():
         if field in form.fields and field not in form.errors:
@@ -188,7 +201,9 @@ def kpi_dashboard(request):
             "filters": filters,
             "figures": figures,
             "charts": charts,
-            "chart_data": {c["key"]: {k: c[k] for k in ("type", "labels", "datasets")} for c in charts},
+            "chart_data": {
+                c["key"]: {k: c[k] for k in ("type", "labels", "datasets")} for c in charts
+            },
             "breakdown": data["breakdown"],
             "cohorts": cohorts,
             "onboardings": onboardings,
@@ -226,11 +241,16 @@ def kpi_csv(request):
     elif which == "breakdown":
         writer.writerow([_("Kind"), _("Channel"), _("Currency"), _("Transactions"), _("Amount")])
         for row in data["breakdown"]:
-            writer.writerow([row["kind"], row["channel"], row["currency"], row["count"], row["amount"]])
+            writer.writerow(
+                [row["kind"], row["channel"], row["currency"], row["count"], row["amount"]]
+            )
     elif which == "cohorts":
         writer.writerow(
             [_("Sign-up cohort"), _("Registrations"), _("Wallets activated"), _("Activation rate")]
-            + [_("Week %(n)s") % {"n": i + 1} for i in range(len(data["cohorts"][0]["retention"]) if data["cohorts"] else 4)]
+            + [
+                _("Week %(n)s") % {"n": i + 1}
+                for i in range(len(data["cohorts"][0]["retention"]) if data["cohorts"] else 4)
+            ]
         )
         for row in data["cohorts"]:
             writer.writerow(
@@ -240,7 +260,9 @@ def kpi_csv(request):
     elif which == "onboardings":
         writer.writerow([_("Staff member"), _("Onboardings")])
         for row in data["onboardings"]:
-            writer.writerow([csv_safe(staff.get(row["staff_id"], row["staff_id"])), row["onboardings"]])
+            writer.writerow(
+                [csv_safe(staff.get(row["staff_id"], row["staff_id"])), row["onboardings"]]
+            )
     else:
         chart = data["series"][which]
         writer.writerow([_("Period"), *(csv_safe(d["label"]) for d in chart["datasets"])])

@@ -98,7 +98,9 @@ for _figure in (
     Figure(
         "first_txn_7d_rate",
         _("First transaction within 7 days"),
-        _("Share of the period's new customers who made a volume transaction in their first 7 days."),
+        _(
+            "Share of the period's new customers who made a volume transaction in their first 7 days."
+        ),
         "ratio",
     ),
     Figure(

@@ -95,7 +95,9 @@ def volume_entries():
             st=F(user + "customer_branch__onboarded_by_id"),
             d=TruncDate("transaction__created_at", tzinfo=bank_tz()),
             chan=Coalesce(
-                KeyTextTransform("channel", "transaction__metadata"), Value(WEB), output_field=CharField()
+                KeyTextTransform("channel", "transaction__metadata"),
+                Value(WEB),
+                output_field=CharField(),
             ),
             k=F("transaction__kind"),
             cur=F("currency"),
@@ -109,7 +111,9 @@ def _in_days(qs, field: str, start: date, end: date):
     )
 
 
-def transaction_rows(start: date, end: date, *, scope=None, group=("d", "br", "st", "chan", "k", "cur")):
+def transaction_rows(
+    start: date, end: date, *, scope=None, group=("d", "br", "st", "chan", "k", "cur")
+):
     qs = _scoped(_in_days(volume_entries(), "transaction__created_at", start, end), scope)
     return qs.values(*group).annotate(count=Count("pk"), amount=Sum(Abs("amount"))).order_by(*group)
 
@@ -120,7 +124,9 @@ def active_rows(day: date, *, scope=None, group=("br", "st"), by_channel=False):
     result: dict[tuple, dict] = {}
     for name, days in (("dau", 1), ("wau", 7), ("mau", 30)):
         qs = _scoped(
-            _in_days(volume_entries(), "transaction__created_at", day - timedelta(days=days - 1), day),
+            _in_days(
+                volume_entries(), "transaction__created_at", day - timedelta(days=days - 1), day
+            ),
             scope,
         )
         if not dims:
@@ -131,7 +137,9 @@ def active_rows(day: date, *, scope=None, group=("br", "st"), by_channel=False):
             if not row["n"]:
                 continue
             key = tuple(row[dim] for dim in dims)
-            entry = result.setdefault(key, {**{dim: row[dim] for dim in dims}, "dau": 0, "wau": 0, "mau": 0})
+            entry = result.setdefault(
+                key, {**{dim: row[dim] for dim in dims}, "dau": 0, "wau": 0, "mau": 0}
+            )
             entry[name] = row["n"]
     return list(result.values())
 
@@ -145,7 +153,9 @@ def cohort_rows(day: date, *, scope=None, group=("br", "st")):
         br=F("customer_branch__branch_id"), st=F("customer_branch__onboarded_by_id")
     )
     users = _scoped(users, {k: v for k, v in (scope or {}).items() if k in ("br", "st")})
-    joined_7d = ExpressionWrapper(F("date_joined") + timedelta(days=7), output_field=DateTimeField())
+    joined_7d = ExpressionWrapper(
+        F("date_joined") + timedelta(days=7), output_field=DateTimeField()
+    )
     mine = volume_entries().filter(account__wallet__user_id=OuterRef("pk"))
     annotations = {
         "ev": Exists(EmailAddress.objects.filter(user_id=OuterRef("pk"), verified=True)),
@@ -190,8 +200,7 @@ def cohort_rows(day: date, *, scope=None, group=("br", "st")):
         row = users.aggregate(**aggregates)
         return [{"d": day, **row}] if row["registered"] else []
     return [
-        {"d": day, **row}
-        for row in users.values(*group).annotate(**aggregates).order_by(*group)
+        {"d": day, **row} for row in users.values(*group).annotate(**aggregates).order_by(*group)
     ]
 
 
@@ -203,7 +212,10 @@ def campaign_rows(start: date, end: date, *, scope=None, group=("d", "br", "st",
     how many of them were used), voucher discounts given (not taken back)."""
     scope = {k: v for k, v in (scope or {}).items() if k in ("br", "st", "campaign_id")}
     tz = bank_tz()
-    dims = {"br": F("user__customer_branch__branch_id"), "st": F("user__customer_branch__onboarded_by_id")}
+    dims = {
+        "br": F("user__customer_branch__branch_id"),
+        "st": F("user__customer_branch__onboarded_by_id"),
+    }
     grants = _scoped(
         _in_days(
             RewardGrant.objects.filter(counted_q("user__"), status=RewardGrant.Status.SETTLED),

@@ -64,8 +64,14 @@ class RollupSource:
     def transactions(self, start, end):
         qs = self._where(KpiTransactionDaily.objects, start, end)
         return [
-            {"d": r["day"], "chan": r["channel"], "k": r["kind"], "cur": r["currency"],
-             "count": r["n"], "amount": r["total"]}
+            {
+                "d": r["day"],
+                "chan": r["channel"],
+                "k": r["kind"],
+                "cur": r["currency"],
+                "count": r["n"],
+                "amount": r["total"],
+            }
             for r in qs.values("day", "channel", "kind", "currency")
             .annotate(n=Sum("count"), total=Sum("amount"))
             .order_by("day", "channel", "kind", "currency")
@@ -113,7 +119,9 @@ class RawSource(RollupSource):
 
     def transactions(self, start, end):
         return list(
-            facts.transaction_rows(start, end, scope=self.f.scope(), group=("d", "chan", "k", "cur"))
+            facts.transaction_rows(
+                start, end, scope=self.f.scope(), group=("d", "chan", "k", "cur")
+            )
         )
 
     def active(self, start, end):
@@ -381,8 +389,9 @@ def dashboard(filters: KpiFilters, source: str = "rollup") -> dict:
     previous = filters.previous()
     data = _period(src, filters.start, filters.end)
     before = _period(src, previous.start, previous.end)
-    now, then = _headline(data, filters.start, filters.end), _headline(
-        before, previous.start, previous.end
+    now, then = (
+        _headline(data, filters.start, filters.end),
+        _headline(before, previous.start, previous.end),
     )
     onboardings = src.onboardings(filters.start, filters.end)
     now["onboardings"] = sum(onboardings.values())
@@ -420,4 +429,3 @@ def dashboard(filters: KpiFilters, source: str = "rollup") -> dict:
             for staff_id, n in sorted(onboardings.items(), key=lambda item: (-item[1], item[0]))
         ],
     }
-

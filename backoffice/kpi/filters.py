@@ -87,9 +87,7 @@ class KpiFilters:
             if start > end:
                 errors["start"] = [_("The start must not be after the end.")]
             elif (end - start).days + 1 > MAX_DAYS:
-                errors["start"] = [
-                    _("Choose at most %(days)d days.") % {"days": MAX_DAYS}
-                ]
+                errors["start"] = [_("Choose at most %(days)d days.") % {"days": MAX_DAYS}]
         grain = (query.get("grain") or "day").strip()
         if grain not in GRAINS:
             errors["grain"] = [_("Choose day, week or month.")]

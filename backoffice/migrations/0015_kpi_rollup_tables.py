@@ -5,97 +5,125 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('backoffice', '0014_merged_choices'),
+        ("backoffice", "0014_merged_choices"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='KpiRefreshState',
+            name="KpiRefreshState",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('last_transaction_id', models.BigIntegerField(default=0)),
-                ('last_user_id', models.BigIntegerField(default=0)),
-                ('open_days', models.JSONField(blank=True, default=list)),
-                ('refreshed_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("last_transaction_id", models.BigIntegerField(default=0)),
+                ("last_user_id", models.BigIntegerField(default=0)),
+                ("open_days", models.JSONField(blank=True, default=list)),
+                ("refreshed_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.CreateModel(
-            name='KpiActiveDaily',
+            name="KpiActiveDaily",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('branch_id', models.PositiveIntegerField(blank=True, null=True)),
-                ('staff_id', models.PositiveIntegerField(blank=True, null=True)),
-                ('channel', models.CharField(blank=True, max_length=10)),
-                ('dau', models.PositiveIntegerField(default=0)),
-                ('wau', models.PositiveIntegerField(default=0)),
-                ('mau', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("branch_id", models.PositiveIntegerField(blank=True, null=True)),
+                ("staff_id", models.PositiveIntegerField(blank=True, null=True)),
+                ("channel", models.CharField(blank=True, max_length=10)),
+                ("dau", models.PositiveIntegerField(default=0)),
+                ("wau", models.PositiveIntegerField(default=0)),
+                ("mau", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'indexes': [models.Index(fields=['day', 'branch_id'], name='kpi_active_day_branch')],
+                "indexes": [
+                    models.Index(fields=["day", "branch_id"], name="kpi_active_day_branch")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='KpiCampaignDaily',
+            name="KpiCampaignDaily",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('branch_id', models.PositiveIntegerField(blank=True, null=True)),
-                ('staff_id', models.PositiveIntegerField(blank=True, null=True)),
-                ('campaign_id', models.PositiveIntegerField()),
-                ('grants', models.PositiveIntegerField(default=0)),
-                ('cost', models.DecimalField(decimal_places=4, default=0, max_digits=24)),
-                ('vouchers_issued', models.PositiveIntegerField(default=0)),
-                ('vouchers_redeemed', models.PositiveIntegerField(default=0)),
-                ('discounts', models.DecimalField(decimal_places=4, default=0, max_digits=24)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("branch_id", models.PositiveIntegerField(blank=True, null=True)),
+                ("staff_id", models.PositiveIntegerField(blank=True, null=True)),
+                ("campaign_id", models.PositiveIntegerField()),
+                ("grants", models.PositiveIntegerField(default=0)),
+                ("cost", models.DecimalField(decimal_places=4, default=0, max_digits=24)),
+                ("vouchers_issued", models.PositiveIntegerField(default=0)),
+                ("vouchers_redeemed", models.PositiveIntegerField(default=0)),
+                ("discounts", models.DecimalField(decimal_places=4, default=0, max_digits=24)),
             ],
             options={
-                'indexes': [models.Index(fields=['day', 'branch_id'], name='kpi_campaign_day_branch')],
+                "indexes": [
+                    models.Index(fields=["day", "branch_id"], name="kpi_campaign_day_branch")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='KpiCohortDaily',
+            name="KpiCohortDaily",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('branch_id', models.PositiveIntegerField(blank=True, null=True)),
-                ('staff_id', models.PositiveIntegerField(blank=True, null=True)),
-                ('registered', models.PositiveIntegerField(default=0)),
-                ('email_verified', models.PositiveIntegerField(default=0)),
-                ('kyc1', models.PositiveIntegerField(default=0)),
-                ('kyc2', models.PositiveIntegerField(default=0)),
-                ('activated', models.PositiveIntegerField(default=0)),
-                ('activated_1d', models.PositiveIntegerField(default=0)),
-                ('activated_7d', models.PositiveIntegerField(default=0)),
-                ('activated_30d', models.PositiveIntegerField(default=0)),
-                ('first_txn_7d', models.PositiveIntegerField(default=0)),
-                ('retained_w1', models.PositiveIntegerField(default=0)),
-                ('retained_w2', models.PositiveIntegerField(default=0)),
-                ('retained_w3', models.PositiveIntegerField(default=0)),
-                ('retained_w4', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("branch_id", models.PositiveIntegerField(blank=True, null=True)),
+                ("staff_id", models.PositiveIntegerField(blank=True, null=True)),
+                ("registered", models.PositiveIntegerField(default=0)),
+                ("email_verified", models.PositiveIntegerField(default=0)),
+                ("kyc1", models.PositiveIntegerField(default=0)),
+                ("kyc2", models.PositiveIntegerField(default=0)),
+                ("activated", models.PositiveIntegerField(default=0)),
+                ("activated_1d", models.PositiveIntegerField(default=0)),
+                ("activated_7d", models.PositiveIntegerField(default=0)),
+                ("activated_30d", models.PositiveIntegerField(default=0)),
+                ("first_txn_7d", models.PositiveIntegerField(default=0)),
+                ("retained_w1", models.PositiveIntegerField(default=0)),
+                ("retained_w2", models.PositiveIntegerField(default=0)),
+                ("retained_w3", models.PositiveIntegerField(default=0)),
+                ("retained_w4", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'indexes': [models.Index(fields=['day', 'branch_id'], name='kpi_cohort_day_branch')],
+                "indexes": [
+                    models.Index(fields=["day", "branch_id"], name="kpi_cohort_day_branch")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='KpiTransactionDaily',
+            name="KpiTransactionDaily",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('branch_id', models.PositiveIntegerField(blank=True, null=True)),
-                ('staff_id', models.PositiveIntegerField(blank=True, null=True)),
-                ('channel', models.CharField(max_length=10)),
-                ('kind', models.CharField(max_length=20)),
-                ('currency', models.CharField(max_length=3)),
-                ('count', models.PositiveIntegerField(default=0)),
-                ('amount', models.DecimalField(decimal_places=4, default=0, max_digits=24)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("branch_id", models.PositiveIntegerField(blank=True, null=True)),
+                ("staff_id", models.PositiveIntegerField(blank=True, null=True)),
+                ("channel", models.CharField(max_length=10)),
+                ("kind", models.CharField(max_length=20)),
+                ("currency", models.CharField(max_length=3)),
+                ("count", models.PositiveIntegerField(default=0)),
+                ("amount", models.DecimalField(decimal_places=4, default=0, max_digits=24)),
             ],
             options={
-                'indexes': [models.Index(fields=['day', 'branch_id'], name='kpi_txn_day_branch')],
+                "indexes": [models.Index(fields=["day", "branch_id"], name="kpi_txn_day_branch")],
             },
         ),
     ]

@@ -10,13 +10,13 @@ from django.utils import timezone
 from hypothesis import strategies as st
 
 from backoffice.kpi.facts import bank_tz, local_day
+from backoffice.roles import TELLER
 from wallet import ledger
 from wallet.channel import CHANNELS, current_channel
 from wallet.models import LedgerAccount, Transaction, Wallet
 from wallet.services.common import system_account_ensure, wallet_account_ensure
 
 from .factories import branch, customer_at, staff
-from backoffice.roles import TELLER
 
 DAYS_BACK = 40
 

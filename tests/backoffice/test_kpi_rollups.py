@@ -7,8 +7,8 @@ import pgtrigger
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from django.utils import timezone
 from django.db.models import Sum
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 
 from backoffice.kpi import rollups
@@ -21,7 +21,6 @@ from backoffice.models_kpi import (
     KpiCohortDaily,
     KpiTransactionDaily,
 )
-
 from wallet.models import Transaction
 
 from .kpi_history import DAYS_BACK, History, events
@@ -91,7 +90,9 @@ def _some_history() -> History:
 def test_a_reversal_takes_the_volume_away_from_the_original_day():
     history = _some_history()
     rollups.refresh()
-    filters = KpiFilters(start=local_day(timezone.now()) - timedelta(days=5), end=local_day(timezone.now()))
+    filters = KpiFilters(
+        start=local_day(timezone.now()) - timedelta(days=5), end=local_day(timezone.now())
+    )
     figures = {f["key"]: f["value"] for f in dashboard(filters)["figures"]}
     assert figures["txn_count"] == 3  # the reversed transfer is gone, and so is the reversal
     assert figures["registrations"] == 2
@@ -111,7 +112,9 @@ def test_refresh_twice_and_rebuild_twice_give_the_same_rows():
     call_command("rebuild_kpi")
     assert _rows() == first
     today = local_day(timezone.now())
-    call_command("rebuild_kpi", "--from", (today - timedelta(days=3)).isoformat(), "--to", today.isoformat())
+    call_command(
+        "rebuild_kpi", "--from", (today - timedelta(days=3)).isoformat(), "--to", today.isoformat()
+    )
     assert _rows() == first
 
 
