@@ -89,11 +89,10 @@ class KpiFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, branches, staff, campaigns, **kwargs):
+    def __init__(self, *args, branches, staff, campaigns, forced=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["branch"].choices = [("", _("All branches"))] * (len(branches) != 1) + [
-            (str(b.pk), b.name) for b in branches
-        ]
+        self.fields["branch"].choices = [] if forced else [("", _("All branches"))]
+        self.fields["branch"].choices += [(str(b.pk), b.name) for b in branches]
         self.fields["staff"].choices = [("", _("All staff"))] + [
             (str(pk), name) for pk, name in staff.items()
         ]
@@ -143,7 +142,9 @@ def _context(request):
         staff_rows = staff_rows.filter(branch_id=forced)
     staff = {row.user_id: row.user.get_full_name() for row in staff_rows}
     campaigns = list(Campaign.objects.only("pk", "name").order_by("-starts_at", "pk"))
-    form = KpiFilterForm(query, branches=branches, staff=staff, campaigns=campaigns)
+    form = KpiFilterForm(
+        query, branches=branches, staff=staff, campaigns=campaigns, forced=forced is not None
+    )
     form.is_valid()
     for field, messages in errors.items():
         if field in form.fields and field not in form.errors:
