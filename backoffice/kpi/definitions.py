@@ -205,7 +205,8 @@ for _figure in (
 
 
 def _register_support_figures() -> None:
-    """Support's figures join when the support app has them (wired at merge)."""
+    """Support's figures join when the support app has them (wired at merge). Each is called
+    as compute(KpiFilters) and should answer one number (or None); an error shows "—"."""
     specs = (
         ("support.metrics", "csat", "csat", _("CSAT"), _("Satisfaction score (support)."), "ratio"),
         ("support.metrics", "nps", "nps", _("NPS"), _("Net promoter score (support)."), "ratio"),
@@ -223,6 +224,14 @@ def _register_support_figures() -> None:
             "sla_attainment",
             _("Ticket SLA attainment"),
             _("Share of tickets answered within their SLA (support)."),
+            "ratio",
+        ),
+        (
+            "support.classes",
+            "attendance_by_branch",
+            "class_attendance",
+            _("Class attendance"),
+            _("Attendance of the classes held at branches (support)."),
             "ratio",
         ),
     )
