@@ -519,6 +519,13 @@ class Onboarding(models.Model):
 
 # --- staff training and break-glass access (issue 8), kept in their own modules -----------
 from .models_access import BreakGlassGrant  # noqa: E402,F401
+from .models_kpi import (  # noqa: E402,F401
+    KpiActiveDaily,
+    KpiCampaignDaily,
+    KpiCohortDaily,
+    KpiRefreshState,
+    KpiTransactionDaily,
+)
 from .models_training import (  # noqa: E402,F401
     Course,
     CourseAttempt,

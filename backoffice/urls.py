@@ -7,6 +7,7 @@ from . import (
     views,
     views_access,
     views_customer_actions,
+    views_kpi,
     views_risk,
     views_tickets,
     views_training,
@@ -76,6 +77,8 @@ urlpatterns = [
         name="customer_limit_override",
     ),
     # risk review queue and live monitor (issue 9)
+    path("kpi/", views_kpi.kpi_dashboard, name="kpi_dashboard"),
+    path("kpi/export.csv", views_kpi.kpi_csv, name="kpi_csv"),
     path("risk/", views_risk.risk_queue, name="risk_queue"),
     path("risk/monitor/", views_risk.risk_monitor, name="risk_monitor"),
     path("risk/cases/<int:pk>/", views_risk.risk_case, name="risk_case"),

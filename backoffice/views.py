@@ -59,6 +59,7 @@ def home(request):
     from .home_cards import cards_for
     from .reconciliation import can_reconcile
     from .training import can_see_team_training
+    from .views_kpi import can_see_kpis
 
     profile = StaffProfile.objects.select_related("branch").filter(user=request.user).first()
     roles = [ROLE_LABELS[r] for r in staff_roles(request.user)]
@@ -78,6 +79,7 @@ def home(request):
             "can_review_break_glass": can_review_break_glass(request.user),
             "can_see_team_training": can_see_team_training(request.user),
             "can_reconcile": can_reconcile(request.user),
+            "can_see_kpis": can_see_kpis(request.user),
         },
     )
 

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Which channel (web, app, counter) a transaction posted by this request came through.
+    "wallet.channel.ChannelMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -510,6 +512,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wealth.accrue_yield",
         "schedule": crontab(hour=0, minute=30),
     },
+    # KPI roll-ups (backoffice/kpi/rollups.py): what changed since the last run.
+    "kpi-refresh": {
+        "task": "backoffice.kpi_refresh",
+        "schedule": env.float("KPI_REFRESH_EVERY_SECONDS", default=300.0),
+    },
     "wealth-settle-redemptions": {
         "task": "wealth.settle_redemptions",
         "schedule": crontab(hour="9-17", minute=0),
@@ -520,6 +527,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
 }
+# KPI dashboards: customers with an email at these domains are test wallets, not counted.
+KPI_EXCLUDED_EMAIL_DOMAINS = env.list("KPI_EXCLUDED_EMAIL_DOMAINS", default=["test.invalid"])
 # Days (bank time, YYYY-MM-DD) on which fund redemptions do not settle, besides weekends.
 WEALTH_HOLIDAYS = env.list("WEALTH_HOLIDAYS", default=[])
 # A customer who signed up without a referral link may enter a friend's code this many days.

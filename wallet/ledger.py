@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from config.api_errors import ApplicationError
 
+from .channel import current_channel
 from .models import Entry, LedgerAccount, Transaction
 from .money import quantize
 
@@ -93,6 +94,10 @@ def post(
                 fields={"amount": [_("This is more than your available balance.")]},
             )
 
+    metadata = dict(metadata or {})
+    channel = current_channel.get()
+    if channel and "channel" not in metadata:  # recorded once, before sealing (wallet/channel.py)
+        metadata["channel"] = channel
     txn = Transaction.objects.create(
         kind=kind,
         status=status,
@@ -101,7 +106,7 @@ def post(
         request_fingerprint=request_fingerprint,
         description=description,
         note=note,
-        metadata=metadata or {},
+        metadata=metadata,
         reverses=reverses,
     )
     running = {account_id: locked[account_id].balance for account_id in deltas}

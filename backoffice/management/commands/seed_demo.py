@@ -227,6 +227,10 @@ class Command(BaseCommand):
         from backoffice.seed_risk import demo_risk_ensure
 
         demo_risk_ensure()
+        # KPI dashboards (issue 9): roll-ups of everything seeded above; keep this last.
+        from backoffice.seed_kpi import demo_kpi_rollups_ensure
+
+        demo_kpi_rollups_ensure()
         # Seal what the demo posted, so `ledger_audit` shows a verified chain from the start.
         chain_head = ledger_seal_pending()
 

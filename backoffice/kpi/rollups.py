@@ -1,0 +1,223 @@
+"""Keeps the KPI roll-up tables (backoffice/models_kpi.py) current.
+
+`refresh()` is incremental: it recomputes only the days something touched since the last run
+(new transactions by id, late commits and back-dated transactions by their own day, the
+original's day of a new reversal, days that had pending or held transactions, new sign-ups and
+activations, grants, vouchers and discounts) and every day that depends on them (MAU looks 30
+days back, retention 5 weeks). A day is recomputed whole from the base tables (facts.py) and its
+rows replaced, so running it twice changes nothing. `rebuild()` does the same for a range.
+"""
+
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from accounts.models import User
+from promotions.models import Redemption, RewardGrant, Voucher
+from wallet.models import Transaction
+
+from ..models_kpi import (
+    KpiActiveDaily,
+    KpiCampaignDaily,
+    KpiCohortDaily,
+    KpiRefreshState,
+    KpiTransactionDaily,
+)
+from . import facts
+from .definitions import RETENTION_WEEKS
+
+# Commits may land a little after their created_at: look back this far at each run.
+LATE_COMMIT_SECONDS = 300
+ACTIVE_WINDOW_DAYS = 30
+COHORT_WINDOW_DAYS = 7 * RETENTION_WEEKS + 7
+TABLES = (KpiTransactionDaily, KpiActiveDaily, KpiCohortDaily, KpiCampaignDaily)
+
+
+def _days_of(qs, field: str) -> set[date]:
+    return set(
+        qs.annotate(kpi_day=TruncDate(field, tzinfo=facts.bank_tz()))
+        .values_list("kpi_day", flat=True)
+        .distinct()
+    )
+
+
+def _today() -> date:
+    return facts.local_day(timezone.now())
+
+
+def _spread(days: set[date], before: int, after: int, today: date) -> set[date]:
+    return {
+        day + timedelta(days=offset)
+        for day in days
+        for offset in range(-before, after + 1)
+        if day + timedelta(days=offset) <= today
+    }
+
+
+def _recompute(*, txn_days, active_days, cohort_days, campaign_days) -> None:
+    """Replace the rows of the given days with freshly computed ones."""
+    rename = {"d": "day", "br": "branch_id", "st": "staff_id"}
+
+    def fields(row, extra=()):
+        return {rename.get(key, key): value for key, value in row.items() if key not in extra}
+
+    KpiTransactionDaily.objects.filter(day__in=txn_days).delete()
+    rows = []
+    for day in sorted(txn_days):
+        for row in facts.transaction_rows(day, day):
+            rows.append(
+                KpiTransactionDaily(
+                    day=row["d"],
+                    branch_id=row["br"],
+                    staff_id=row["st"],
+                    channel=row["chan"],
+                    kind=row["k"],
+                    currency=row["cur"],
+                    count=row["count"],
+                    amount=row["amount"],
+                )
+            )
+    KpiTransactionDaily.objects.bulk_create(rows, batch_size=1000)
+
+    KpiActiveDaily.objects.filter(day__in=active_days).delete()
+    rows = []
+    for day in sorted(active_days):
+        for by_channel in (False, True):
+            for row in facts.active_rows(day, by_channel=by_channel):
+                rows.append(
+                    KpiActiveDaily(
+                        day=day,
+                        branch_id=row["br"],
+                        staff_id=row["st"],
+                        channel=row.get("chan", ""),
+                        dau=row["dau"],
+                        wau=row["wau"],
+                        mau=row["mau"],
+                    )
+                )
+    KpiActiveDaily.objects.bulk_create(rows, batch_size=1000)
+
+    KpiCohortDaily.objects.filter(day__in=cohort_days).delete()
+    rows = [
+        KpiCohortDaily(**fields(row))
+        for day in sorted(cohort_days)
+        for row in facts.cohort_rows(day)
+    ]
+    KpiCohortDaily.objects.bulk_create(rows, batch_size=1000)
+
+    KpiCampaignDaily.objects.filter(day__in=campaign_days).delete()
+    rows = [
+        KpiCampaignDaily(**fields(row))
+        for day in sorted(campaign_days)
+        for row in facts.campaign_rows(day, day)
+    ]
+    KpiCampaignDaily.objects.bulk_create(rows, batch_size=1000)
+
+
+def _first_day() -> date:
+    candidates = [
+        Transaction.objects.order_by("created_at").values_list("created_at", flat=True).first(),
+        User.objects.order_by("date_joined").values_list("date_joined", flat=True).first(),
+        RewardGrant.objects.exclude(settled_at=None)
+        .order_by("settled_at")
+        .values_list("settled_at", flat=True)
+        .first(),
+        Voucher.objects.order_by("created_at").values_list("created_at", flat=True).first(),
+    ]
+    moments = [moment for moment in candidates if moment]
+    return facts.local_day(min(moments)) if moments else _today()
+
+
+def _open_days() -> list[str]:
+    pending = Transaction.objects.filter(
+        status__in=(Transaction.Status.PENDING, Transaction.Status.HELD)
+    )
+    return sorted(day.isoformat() for day in _days_of(pending, "created_at"))
+
+
+@transaction.atomic
+def rebuild(start: date | None = None, end: date | None = None) -> int:
+    """Recompute every roll-up row of [start, end] (default: all history to today). Idempotent.
+    A full rebuild also moves the refresh's watermark to now. Returns the days recomputed."""
+    state, _created = KpiRefreshState.objects.select_for_update().get_or_create(pk=1)
+    full = start is None and end is None
+    now = timezone.now()
+    max_txn = Transaction.objects.aggregate(m=Max("pk"))["m"] or 0
+    max_user = User.objects.aggregate(m=Max("pk"))["m"] or 0
+    start = start or _first_day()
+    end = end or _today()
+    days = {start + timedelta(days=i) for i in range((end - start).days + 1)}
+    if full:
+        for table in TABLES:
+            table.objects.all().delete()
+    _recompute(txn_days=days, active_days=days, cohort_days=days, campaign_days=days)
+    if full:
+        state.last_transaction_id = max_txn
+        state.last_user_id = max_user
+        state.open_days = _open_days()
+        state.refreshed_at = now
+        state.updated_at = now
+        state.save()
+    return len(days)
+
+
+@transaction.atomic
+def refresh() -> int:
+    """Bring the roll-ups up to date with what changed since the last run. Returns the number
+    of days recomputed (all tables together)."""
+    state, _created = KpiRefreshState.objects.select_for_update().get_or_create(pk=1)
+    if state.refreshed_at is None:
+        return rebuild()
+    now = timezone.now()
+    today = facts.local_day(now)
+    since = state.refreshed_at - timedelta(seconds=LATE_COMMIT_SECONDS)
+    max_txn = Transaction.objects.aggregate(m=Max("pk"))["m"] or state.last_transaction_id
+    max_user = User.objects.aggregate(m=Max("pk"))["m"] or state.last_user_id
+
+    new_txns = Transaction.objects.filter(
+        Q(pk__gt=state.last_transaction_id, pk__lte=max_txn) | Q(created_at__gte=since)
+    )
+    txn_days = _days_of(new_txns, "created_at")
+    txn_days |= _days_of(
+        Transaction.objects.filter(reversed_by__in=new_txns.filter(reverses__isnull=False)),
+        "created_at",
+    )
+    txn_days |= {date.fromisoformat(day) for day in state.open_days}
+    txn_days = {day for day in txn_days if day <= today}
+
+    new_users = User.objects.filter(
+        Q(pk__gt=state.last_user_id, pk__lte=max_user)
+        | Q(date_joined__gte=since)
+        | Q(wallet__activated_at__gte=since)
+    )
+    cohort_days = _days_of(new_users, "date_joined")
+    cohort_days |= _spread(txn_days, COHORT_WINDOW_DAYS, 0, today)
+    # e-mail verification and KYC changes carry no time: the recent cohorts are always redone
+    cohort_days |= _spread({today}, COHORT_WINDOW_DAYS, 0, today)
+
+    campaign_days = _days_of(
+        RewardGrant.objects.filter(settled_at__gte=since, status=RewardGrant.Status.SETTLED),
+        "settled_at",
+    )
+    campaign_days |= _days_of(
+        Voucher.objects.filter(Q(created_at__gte=since) | Q(used_at__gte=since)), "created_at"
+    )
+    campaign_days |= _days_of(Redemption.objects.filter(created_at__gte=since), "created_at")
+
+    active_days = _spread(txn_days, 0, ACTIVE_WINDOW_DAYS - 1, today)
+    _recompute(
+        txn_days=txn_days,
+        active_days=active_days,
+        cohort_days=cohort_days,
+        campaign_days=campaign_days,
+    )
+    state.last_transaction_id = max_txn
+    state.last_user_id = max_user
+    state.open_days = _open_days()
+    state.refreshed_at = now
+    state.updated_at = now
+    state.save()
+    return len(txn_days) + len(active_days) + len(cohort_days) + len(campaign_days)

@@ -1,0 +1,29 @@
+"""The property of test_kpi_rollups.py on PostgreSQL: its day truncation in Asia/Shanghai, JSON
+keys and the ledger's triggers are the production ones."""
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+
+from backoffice.kpi import rollups
+
+from .kpi_history import History, events
+from .test_kpi_rollups import assert_rollups_equal_raw
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=events)
+def test_incremental_rollups_equal_the_raw_computation_on_postgresql(steps):
+    with transaction.atomic():
+        history = History()
+        rollups.refresh()
+        history.play(steps, refresh=rollups.refresh)
+        rollups.refresh()
+        assert_rollups_equal_raw(history)
+        transaction.set_rollback(True)
