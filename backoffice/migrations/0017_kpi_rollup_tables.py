@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("backoffice", "0014_merged_choices"),
+        ("backoffice", "0016_fraud_report_audit_actions"),
     ]
 
     operations = [
