@@ -488,6 +488,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wealth.settle_redemptions",
         "schedule": crontab(hour="9-17", minute=0),
     },
+    # Support SLAs (support/sla.py): warnings 15 minutes before a breach, breaches escalated;
+    # every minute, so a warning comes between 14 and 15 minutes ahead.
+    "support-sla-check": {
+        "task": "support.sla_check",
+        "schedule": 60.0,
+    },
+    # Resolved tickets close 7 days after their resolution (the end of the reopen window).
+    "support-tickets-autoclose": {
+        "task": "support.tickets_autoclose",
+        "schedule": crontab(minute=15),
+    },
 }
 # Days (bank time, YYYY-MM-DD) on which fund redemptions do not settle, besides weekends.
 WEALTH_HOLIDAYS = env.list("WEALTH_HOLIDAYS", default=[])
