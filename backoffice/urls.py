@@ -8,6 +8,7 @@ from . import (
     views_access,
     views_customer_actions,
     views_risk,
+    views_sla,
     views_tickets,
     views_training,
 )
@@ -82,6 +83,7 @@ urlpatterns = [
     path("risk/cases/<int:pk>/decision/", views_risk.risk_case_decide, name="risk_case_decide"),
     # support tickets (issue 7)
     path("support/", views_tickets.support_queue, name="support_queue"),
+    path("support/sla/", views_sla.support_sla, name="support_sla"),
     path(
         "support/attachments/<int:pk>/",
         views_tickets.support_attachment,

@@ -76,7 +76,9 @@ class CalendarDay(models.Model):
 
     def clean(self):
         if (self.opens is None) != (self.closes is None):
-            raise ValidationError({"closes": _("Give both an opening and a closing time, or none.")})
+            raise ValidationError(
+                {"closes": _("Give both an opening and a closing time, or none.")}
+            )
         if self.opens and self.closes and self.closes <= self.opens:
             raise ValidationError({"closes": _("Closing time must be after opening time.")})
         if self.kind == self.Kind.HOLIDAY and self.opens:
@@ -97,7 +99,9 @@ class SlaPolicy(models.Model):
         verbose_name_plural = _("SLA policies")
         ordering = ["category", "-priority"]
         constraints = [
-            models.UniqueConstraint(fields=["category", "priority"], name="support_sla_policy_once"),
+            models.UniqueConstraint(
+                fields=["category", "priority"], name="support_sla_policy_once"
+            ),
             models.CheckConstraint(
                 condition=models.Q(first_response_minutes__gt=0)
                 & models.Q(next_response_minutes__gt=0)

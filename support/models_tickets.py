@@ -115,6 +115,13 @@ class Ticket(models.Model):
     def __str__(self):
         return f"{self.reference} {self.subject}"
 
+    @property
+    def answer_expected_by(self):
+        """When the customer may expect the bank's next answer (a running response clock)."""
+        return min(
+            (d for d in (self.first_response_due, self.next_response_due) if d), default=None
+        )
+
 
 class TicketMessage(models.Model):
     """One message in a ticket's thread. An internal note is for staff only: customers never see

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -166,7 +166,7 @@ def sla_update(*, ticket: Ticket, what: str, at: datetime | None = None, from_st
 
 
 def _store(ticket: Ticket, open_clocks: list[SlaClock]) -> None:
-    due = {kind: None for kind in Kind.values}
+    due = dict.fromkeys(Kind.values)
     for clock in open_clocks:
         if clock.paused_at is None:
             due[clock.kind] = clock.due_at
@@ -187,6 +187,21 @@ def _store(ticket: Ticket, open_clocks: list[SlaClock]) -> None:
             "sla_breached_at",
         ]
     )
+
+
+def queue_q(status: str) -> Q:
+    """The queue's SLA filter: "due_soon" (a running clock due within the hour, not yet
+    breached), "breached" (a clock was breached), "met" (no breach, nothing running: every clock
+    so far met)."""
+    if status == "due_soon":
+        now = timezone.now()
+        return Q(sla_breached_at__isnull=True, sla_due__gt=now, sla_due__lte=now + DUE_SOON)
+    if status == "breached":
+        return Q(sla_breached_at__isnull=False)
+    if status == "met":
+        met = SlaClock.objects.filter(ticket=OuterRef("pk"), met=True)
+        return Q(Exists(met), sla_breached_at__isnull=True, sla_due__isnull=True)
+    return Q()
 
 
 # --- the periodic check ---------------------------------------------------------------------
@@ -210,7 +225,10 @@ def sla_check(*, now: datetime | None = None) -> CheckResult:
     now = now or timezone.now()
     result = CheckResult()
     to_warn = _running().filter(
-        warned_at__isnull=True, breached_at__isnull=True, due_at__gt=now, due_at__lte=now + WARN_BEFORE
+        warned_at__isnull=True,
+        breached_at__isnull=True,
+        due_at__gt=now,
+        due_at__lte=now + WARN_BEFORE,
     )
     for clock_id in to_warn.values_list("pk", flat=True):
         with transaction.atomic():
@@ -338,7 +356,9 @@ def attainment(start: date | datetime, end: date | datetime, agent=None) -> dict
     clocks = _decided(start, end)
     if agent is not None:
         clocks = clocks.filter(agent=agent)
-    rows = clocks.values("kind").annotate(total=Count("pk"), met_count=Count("pk", filter=Q(met=True)))
+    rows = clocks.values("kind").annotate(
+        total=Count("pk"), met_count=Count("pk", filter=Q(met=True))
+    )
     by_kind = {kind: {"total": 0, "met": 0, "breached": 0, "rate": None} for kind in Kind.values}
     for row in rows:
         by_kind[row["kind"]] = {
@@ -380,13 +400,6 @@ def attainment_by_agent(start, end, agent=None) -> list[dict]:
         }
         for row in rows
     ]
-
-
-def next_due(ticket: Ticket):
-    """The earliest due time of the ticket's running clocks, for the customer's page."""
-    return min(
-        (d for d in (ticket.first_response_due, ticket.next_response_due) if d), default=None
-    )
 
 
 __all__ = [

@@ -588,7 +588,9 @@ def canned_replies():
     return CannedReply.objects.filter(active=True).order_by("title")
 
 
-def agent_queue(*, state=None, category=None, priority=None, assignee=None, unassigned=False):
+def agent_queue(
+    *, state=None, category=None, priority=None, assignee=None, unassigned=False, sla_status=""
+):
     tickets = Ticket.objects.select_related("customer", "assignee").order_by(
         "-priority", "created_at", "pk"
     )
@@ -597,6 +599,8 @@ def agent_queue(*, state=None, category=None, priority=None, assignee=None, unas
         tickets = tickets.filter(category=category)
     if priority:
         tickets = tickets.filter(priority=priority)
+    if sla_status:
+        tickets = tickets.filter(sla.queue_q(sla_status))
     if unassigned:
         tickets = tickets.filter(assignee__isnull=True)
     elif assignee is not None:

@@ -7,114 +7,266 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('support', '0004_attachments'),
+        ("support", "0004_attachments"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True, verbose_name='date')),
-                ('kind', models.CharField(choices=[('holiday', 'Public holiday'), ('workday', 'Make-up working day')], max_length=10, verbose_name='kind')),
-                ('name', models.CharField(blank=True, max_length=60, verbose_name='name')),
-                ('opens', models.TimeField(blank=True, null=True, verbose_name='opens')),
-                ('closes', models.TimeField(blank=True, null=True, verbose_name='closes')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(unique=True, verbose_name="date")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("holiday", "Public holiday"), ("workday", "Make-up working day")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=60, verbose_name="name")),
+                ("opens", models.TimeField(blank=True, null=True, verbose_name="opens")),
+                ("closes", models.TimeField(blank=True, null=True, verbose_name="closes")),
             ],
             options={
-                'verbose_name': 'calendar day',
-                'verbose_name_plural': 'calendar days',
-                'ordering': ['date'],
+                "verbose_name": "calendar day",
+                "verbose_name_plural": "calendar days",
+                "ordering": ["date"],
             },
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='first_response_due',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='first response due'),
+            model_name="ticket",
+            name="first_response_due",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="first response due"),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='next_response_due',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='next response due'),
+            model_name="ticket",
+            name="next_response_due",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="next response due"),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='resolution_due',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='resolution due'),
+            model_name="ticket",
+            name="resolution_due",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="resolution due"),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='sla_breached_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='SLA breached at'),
+            model_name="ticket",
+            name="sla_breached_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="SLA breached at"),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='sla_due',
-            field=models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='next SLA due'),
+            model_name="ticket",
+            name="sla_due",
+            field=models.DateTimeField(
+                blank=True, db_index=True, null=True, verbose_name="next SLA due"
+            ),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='sla_escalated_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='escalated for SLA at'),
+            model_name="ticket",
+            name="sla_escalated_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="escalated for SLA at"),
         ),
         migrations.CreateModel(
-            name='SlaPolicy',
+            name="SlaPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(choices=[('payment', 'Payment problem'), ('account', 'Account and login'), ('card', 'Card or bank link'), ('fraud', 'Suspected fraud'), ('complaint', 'Complaint'), ('suggestion', 'Suggestion')], max_length=20, verbose_name='category')),
-                ('priority', models.PositiveSmallIntegerField(choices=[(1, 'Low'), (2, 'Normal'), (3, 'High'), (4, 'Urgent')], verbose_name='priority')),
-                ('first_response_minutes', models.PositiveIntegerField(verbose_name='first response (business minutes)')),
-                ('next_response_minutes', models.PositiveIntegerField(verbose_name='next response (business minutes)')),
-                ('resolution_minutes', models.PositiveIntegerField(verbose_name='resolution (business minutes)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("payment", "Payment problem"),
+                            ("account", "Account and login"),
+                            ("card", "Card or bank link"),
+                            ("fraud", "Suspected fraud"),
+                            ("complaint", "Complaint"),
+                            ("suggestion", "Suggestion"),
+                        ],
+                        max_length=20,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Low"), (2, "Normal"), (3, "High"), (4, "Urgent")],
+                        verbose_name="priority",
+                    ),
+                ),
+                (
+                    "first_response_minutes",
+                    models.PositiveIntegerField(verbose_name="first response (business minutes)"),
+                ),
+                (
+                    "next_response_minutes",
+                    models.PositiveIntegerField(verbose_name="next response (business minutes)"),
+                ),
+                (
+                    "resolution_minutes",
+                    models.PositiveIntegerField(verbose_name="resolution (business minutes)"),
+                ),
             ],
             options={
-                'verbose_name': 'SLA policy',
-                'verbose_name_plural': 'SLA policies',
-                'ordering': ['category', '-priority'],
-                'constraints': [models.UniqueConstraint(fields=('category', 'priority'), name='support_sla_policy_once'), models.CheckConstraint(condition=models.Q(('first_response_minutes__gt', 0), ('next_response_minutes__gt', 0), ('resolution_minutes__gt', 0)), name='support_sla_targets_positive')],
+                "verbose_name": "SLA policy",
+                "verbose_name_plural": "SLA policies",
+                "ordering": ["category", "-priority"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("category", "priority"), name="support_sla_policy_once"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("first_response_minutes__gt", 0),
+                            ("next_response_minutes__gt", 0),
+                            ("resolution_minutes__gt", 0),
+                        ),
+                        name="support_sla_targets_positive",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='WorkingHours',
+            name="WorkingHours",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], unique=True, verbose_name='weekday')),
-                ('opens', models.TimeField(verbose_name='opens')),
-                ('closes', models.TimeField(verbose_name='closes')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ],
+                        unique=True,
+                        verbose_name="weekday",
+                    ),
+                ),
+                ("opens", models.TimeField(verbose_name="opens")),
+                ("closes", models.TimeField(verbose_name="closes")),
             ],
             options={
-                'verbose_name': 'working hours',
-                'verbose_name_plural': 'working hours',
-                'ordering': ['weekday'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('closes__gt', models.F('opens'))), name='support_working_hours_close_after_open')],
+                "verbose_name": "working hours",
+                "verbose_name_plural": "working hours",
+                "ordering": ["weekday"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("closes__gt", models.F("opens"))),
+                        name="support_working_hours_close_after_open",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SlaClock',
+            name="SlaClock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('first_response', 'First response'), ('next_response', 'Next response'), ('resolution', 'Resolution')], max_length=20, verbose_name='clock')),
-                ('target_minutes', models.PositiveIntegerField(verbose_name='target (business minutes)')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='started at')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='due at')),
-                ('paused_at', models.DateTimeField(blank=True, null=True, verbose_name='paused at')),
-                ('remaining_minutes', models.IntegerField(blank=True, null=True, verbose_name='minutes left when paused')),
-                ('stopped_at', models.DateTimeField(blank=True, null=True, verbose_name='stopped at')),
-                ('warned_at', models.DateTimeField(blank=True, null=True, verbose_name='warned at')),
-                ('breached_at', models.DateTimeField(blank=True, null=True, verbose_name='breached at')),
-                ('met', models.BooleanField(blank=True, null=True, verbose_name='met')),
-                ('decided_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='decided at')),
-                ('agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='agent')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sla_clocks', to='support.ticket', verbose_name='ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("first_response", "First response"),
+                            ("next_response", "Next response"),
+                            ("resolution", "Resolution"),
+                        ],
+                        max_length=20,
+                        verbose_name="clock",
+                    ),
+                ),
+                (
+                    "target_minutes",
+                    models.PositiveIntegerField(verbose_name="target (business minutes)"),
+                ),
+                (
+                    "started_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="started at"
+                    ),
+                ),
+                ("due_at", models.DateTimeField(blank=True, null=True, verbose_name="due at")),
+                (
+                    "paused_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="paused at"),
+                ),
+                (
+                    "remaining_minutes",
+                    models.IntegerField(
+                        blank=True, null=True, verbose_name="minutes left when paused"
+                    ),
+                ),
+                (
+                    "stopped_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="stopped at"),
+                ),
+                (
+                    "warned_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="warned at"),
+                ),
+                (
+                    "breached_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="breached at"),
+                ),
+                ("met", models.BooleanField(blank=True, null=True, verbose_name="met")),
+                (
+                    "decided_at",
+                    models.DateTimeField(
+                        blank=True, db_index=True, null=True, verbose_name="decided at"
+                    ),
+                ),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="agent",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sla_clocks",
+                        to="support.ticket",
+                        verbose_name="ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SLA clock',
-                'verbose_name_plural': 'SLA clocks',
-                'ordering': ['started_at', 'pk'],
-                'indexes': [models.Index(fields=['stopped_at', 'due_at'], name='support_sla_stopped_34c189_idx')],
+                "verbose_name": "SLA clock",
+                "verbose_name_plural": "SLA clocks",
+                "ordering": ["started_at", "pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["stopped_at", "due_at"], name="support_sla_stopped_34c189_idx"
+                    )
+                ],
             },
         ),
     ]
