@@ -98,12 +98,18 @@ def business_minutes_between(start: datetime, end: datetime, calendar: BusinessC
 
 
 def calendar_load() -> BusinessCalendar:
-    """The bank's calendar from the admin's tables (WorkingHours, CalendarDay)."""
+    """The bank's calendar from the admin's tables (WorkingHours, CalendarDay); with no working
+    hours at all, Mon–Fri 09:00–18:00."""
     from django.conf import settings
 
     from .models_sla import CalendarDay, WorkingHours
 
     hours = {row.weekday: (row.opens, row.closes) for row in WorkingHours.objects.all()}
+    if not hours:
+        # An empty table (not seeded yet, or emptied) must not stop tickets: the usual week.
+        from .sla_defaults import CLOSES, OPENS, WEEKDAYS
+
+        hours = dict.fromkeys(WEEKDAYS, (OPENS, CLOSES))
     standard = hours.get(0) or next(iter(hours.values()), (time(9), time(18)))
     holidays, workdays = set(), {}
     for day in CalendarDay.objects.all():

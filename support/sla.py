@@ -30,7 +30,12 @@ from notifications.models import Notification
 from notifications.services import notify, outbox_enqueue
 
 from . import sla_defaults
-from .business_hours import add_business_minutes, business_minutes_between, calendar_load
+from .business_hours import (
+    NoWorkingTime,
+    add_business_minutes,
+    business_minutes_between,
+    calendar_load,
+)
 from .models_sla import SlaClock, SlaPolicy
 from .models_tickets import Ticket, TicketEvent
 
@@ -81,6 +86,14 @@ class _Clocks:
             self._calendar = calendar_load()
         return self._calendar
 
+    def add(self, start: datetime, minutes: int) -> datetime | None:
+        """The due time; none when the calendar has no working time left (every day a
+        holiday): the clock then runs without a due time rather than refusing the ticket."""
+        try:
+            return add_business_minutes(start, minutes, self.calendar)
+        except NoWorkingTime:
+            return None
+
     def of(self, *kinds):
         return [clock for clock in self.open if clock.kind in kinds]
 
@@ -94,7 +107,7 @@ class _Clocks:
         if self.ticket.state == State.WAITING:
             clock.paused_at, clock.remaining_minutes = self.at, target
         else:
-            clock.due_at = add_business_minutes(self.at, target, self.calendar)
+            clock.due_at = self.add(self.at, target)
         clock.save()
         self.open.append(clock)
 
@@ -104,7 +117,7 @@ class _Clocks:
             if clock.paused_at is not None:
                 clock.met = (clock.remaining_minutes or 0) > 0
             else:
-                clock.met = self.at <= clock.due_at
+                clock.met = clock.due_at is None or self.at <= clock.due_at
             if clock.met:
                 clock.decided_at = self.at
             else:
@@ -118,7 +131,7 @@ class _Clocks:
             if clock.paused_at is None:
                 clock.remaining_minutes = (
                     business_minutes_between(self.at, clock.due_at, self.calendar)
-                    if clock.due_at > self.at
+                    if clock.due_at and clock.due_at > self.at
                     else 0
                 )
                 clock.paused_at = self.at
@@ -128,9 +141,7 @@ class _Clocks:
         for clock in self.of(*Kind.values):
             if clock.paused_at is not None:
                 if clock.breached_at is None:
-                    clock.due_at = add_business_minutes(
-                        self.at, clock.remaining_minutes or 0, self.calendar
-                    )
+                    clock.due_at = self.add(self.at, clock.remaining_minutes or 0)
                 clock.paused_at = None
                 clock.save(update_fields=["paused_at", "due_at"])
 

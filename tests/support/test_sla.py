@@ -222,3 +222,16 @@ def test_attainment_of_nothing_is_no_rate():
     numbers = sla.attainment(at(2026, 1, 1).date(), at(2026, 1, 31).date())
     assert numbers["total"] == 0 and numbers["rate"] is None
     assert sla.attainment_by_agent(at(2026, 1, 1).date(), at(2026, 1, 31).date()) == []
+
+
+def test_without_a_calendar_tickets_still_open_with_the_usual_week():
+    from support.models_sla import CalendarDay, WorkingHours
+
+    WorkingHours.objects.all().delete()
+    CalendarDay.objects.all().delete()
+    SlaPolicy.objects.all().delete()
+    with time_machine.travel(at(2026, 10, 1, 9, 0), tick=False):
+        t = ticket(category=Ticket.Category.ACCOUNT)
+    t.refresh_from_db()
+    # Oct 1 is then an ordinary Thursday; the default normal target is 240 minutes.
+    assert t.first_response_due == at(2026, 10, 1, 13, 0)
