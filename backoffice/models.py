@@ -118,6 +118,12 @@ class AuditEvent(models.Model):
         RISK_NOTE = "risk_note", _("Note on a held payment")
         RISK_REPORT_VIEW = "risk_report_view", _("Fraud report reviewed")
         RISK_REPORT_CLOSE = "risk_report_close", _("Fraud report closed")
+        TICKET_REPLY = "ticket_reply", _("Ticket: reply to the customer")
+        TICKET_NOTE = "ticket_note", _("Ticket: internal note")
+        TICKET_ASSIGN = "ticket_assign", _("Ticket: taken or assigned")
+        TICKET_ESCALATE = "ticket_escalate", _("Ticket: escalated")
+        TICKET_STATE = "ticket_state", _("Ticket: state changed")
+        TICKET_ATTACHMENT_DOWNLOAD = "ticket_attachment", _("Ticket: attachment downloaded")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Done")

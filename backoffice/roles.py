@@ -22,6 +22,12 @@ ALL_ROLES = tuple(ROLE_LABELS)
 BRANCH_SCOPED_ROLES = (TELLER, BRANCH_MANAGER)
 # Notices (风险提示): risk officers and campaign admins write and publish them (issue 7).
 NOTICE_PERMISSIONS = ("support.add_notice", "support.change_notice", "support.view_notice")
+# The business-hours calendar of support SLAs (working hours, holidays, 调休 make-up days).
+SLA_CALENDAR_PERMISSIONS = tuple(
+    f"support.{action}_{model}"
+    for model in ("workinghours", "calendarday")
+    for action in ("add", "change", "delete", "view")
+)
 # Django admin permissions ("app_label.codename") each role's group is given.
 ROLE_PERMISSIONS = {
     CAMPAIGN_ADMIN: (
@@ -49,12 +55,19 @@ ROLE_PERMISSIONS = {
         "support.view_articlevote",
         "support.view_selfhelpoutcome",
         *NOTICE_PERMISSIONS,
+        *SLA_CALENDAR_PERMISSIONS,
     ),
     # The support lead reads the knowledge base's votes and deflection rate in the admin.
     SUPPORT_LEAD: (
         "support.view_article",
         "support.view_articlevote",
         "support.view_selfhelpoutcome",
+        *SLA_CALENDAR_PERMISSIONS,
+        # SLA policies are the lead's alone (campaign admins keep the calendar only).
+        "support.add_slapolicy",
+        "support.change_slapolicy",
+        "support.delete_slapolicy",
+        "support.view_slapolicy",
     ),
     # risk rules and what they decided (issue 9), and notices
     RISK_OFFICER: (

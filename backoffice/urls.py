@@ -9,6 +9,7 @@ from . import (
     views_customer_actions,
     views_kpi,
     views_risk,
+    views_sla,
     views_tickets,
     views_training,
 )
@@ -91,6 +92,7 @@ urlpatterns = [
     ),
     # support tickets (issue 7)
     path("support/", views_tickets.support_queue, name="support_queue"),
+    path("support/sla/", views_sla.support_sla, name="support_sla"),
     path(
         "support/attachments/<int:pk>/",
         views_tickets.support_attachment,

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -29,6 +30,7 @@ from support.forms_tickets import (
     EscalateForm,
     QueueFilterForm,
 )
+from support.models_sla import SlaClock
 from support.models_tickets import Ticket, TicketEvent, TicketMessage
 
 from .models import AuditEvent
@@ -59,6 +61,7 @@ def support_queue(request):
     filters = form.cleaned_data if form.is_valid() else {}
     assignee = filters.get("assignee") or ""
     queue = tickets.agent_queue(
+        sla_status=filters.get("sla") or "",
         state=filters.get("state") or None,
         category=filters.get("category") or None,
         priority=filters.get("priority"),
@@ -92,6 +95,7 @@ def _ticket_for_staff(request, reference: str) -> Ticket:
                 .prefetch_related("attachments")
                 .order_by("created_at", "pk"),
             ),
+            Prefetch("sla_clocks", queryset=SlaClock.objects.order_by("started_at", "pk")),
             Prefetch(
                 "events",
                 queryset=TicketEvent.objects.select_related("actor").order_by("created_at", "pk"),
@@ -137,13 +141,42 @@ def _ticket_context(request, ticket, **forms) -> dict:
     }
 
 
+def _audited(request, ticket: Ticket, action: str, work, **detail):
+    """Do an agent's action on a ticket and record it in the audit trail in the same
+    transaction; a refused action is recorded as refused (and changes nothing)."""
+    detail = {"ticket": ticket.reference, **detail}
+    try:
+        with transaction.atomic():
+            result = work()
+            audit_record(
+                actor=request.user,
+                action=action,
+                customer=ticket.customer,
+                reason=f"ticket {ticket.reference}",
+                detail=detail,
+                request=request,
+            )
+    except ApplicationError as error:
+        audit_record(
+            actor=request.user,
+            action=action,
+            customer=ticket.customer,
+            reason=f"ticket {ticket.reference}",
+            detail={**detail, "refused": str(error.detail)[:200]},
+            request=request,
+            outcome=AuditEvent.Outcome.REFUSED,
+        )
+        raise
+    return result
+
+
 def _back(reference):
     return redirect("backoffice:support_ticket", reference=reference)
 
 
 def _agent_ticket(request, reference) -> Ticket:
     _require_agent(request.user)
-    ticket = Ticket.objects.filter(reference=reference).first()
+    ticket = Ticket.objects.select_related("customer").filter(reference=reference).first()
     if ticket is None:
         raise Http404
     return ticket
@@ -157,13 +190,22 @@ def support_ticket_reply(request, reference: str):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            tickets.ticket_reply_by_agent(
-                ticket=ticket,
-                agent=request.user,
-                body=data["body"],
-                internal=data["internal"],
+            _audited(
+                request,
+                ticket,
+                AuditEvent.Action.TICKET_NOTE
+                if data["internal"]
+                else AuditEvent.Action.TICKET_REPLY,
+                lambda: tickets.ticket_reply_by_agent(
+                    ticket=ticket,
+                    agent=request.user,
+                    body=data["body"],
+                    internal=data["internal"],
+                    then=data["then"],
+                    files=data["files"],
+                ),
                 then=data["then"],
-                files=data["files"],
+                attachments=len(data["files"]),
             )
         except ApplicationError as error:
             from config.api_errors import form_errors_from
@@ -196,7 +238,14 @@ def support_ticket_assign(request, reference: str):
             return _back(reference)
         assignee = form.cleaned_data["assignee"]
     try:
-        tickets.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)
+        _audited(
+            request,
+            ticket,
+            AuditEvent.Action.TICKET_ASSIGN,
+            lambda: tickets.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user),
+            assignee=assignee.pk,
+            took=assignee == request.user,
+        )
     except ApplicationError as error:
         messages.error(request, str(error.detail))
     else:
@@ -216,8 +265,14 @@ def support_ticket_escalate(request, reference: str):
         messages.error(request, _("Say why you escalate the ticket."))
         return _back(reference)
     try:
-        tickets.ticket_escalate(
-            ticket=ticket, actor=request.user, reason=form.cleaned_data["reason"]
+        _audited(
+            request,
+            ticket,
+            AuditEvent.Action.TICKET_ESCALATE,
+            lambda: tickets.ticket_escalate(
+                ticket=ticket, actor=request.user, reason=form.cleaned_data["reason"]
+            ),
+            why=form.cleaned_data["reason"][:200],
         )
     except ApplicationError as error:
         messages.error(request, str(error.detail))
@@ -235,11 +290,18 @@ def support_ticket_state(request, reference: str):
         messages.error(request, _("Choose a state."))
         return _back(reference)
     try:
-        tickets.ticket_transition(
-            ticket=ticket,
+        _audited(
+            request,
+            ticket,
+            AuditEvent.Action.TICKET_STATE,
+            lambda: tickets.ticket_transition(
+                ticket=ticket,
+                to_state=form.cleaned_data["state"],
+                actor=request.user,
+                as_customer=False,
+            ),
+            from_state=ticket.state,
             to_state=form.cleaned_data["state"],
-            actor=request.user,
-            as_customer=False,
         )
     except ApplicationError as error:
         messages.error(request, str(error.detail))
@@ -263,7 +325,7 @@ def support_attachment(request, pk: int):
     ticket = attachment.message.ticket
     audit_record(
         actor=request.user,
-        action=AuditEvent.Action.CUSTOMER_VIEW,
+        action=AuditEvent.Action.TICKET_ATTACHMENT_DOWNLOAD,
         customer=ticket.customer,
         reason=f"ticket {ticket.reference}",
         detail={"ticket": ticket.reference, "attachment": attachment.pk},

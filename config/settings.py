@@ -526,6 +526,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "promotions.compute_segments",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Support SLAs (support/sla.py): warnings 15 minutes before a breach, breaches escalated;
+    # every minute, so a warning comes between 14 and 15 minutes ahead.
+    "support-sla-check": {
+        "task": "support.sla_check",
+        "schedule": 60.0,
+    },
+    # Resolved tickets close 7 days after their resolution (the end of the reopen window).
+    "support-tickets-autoclose": {
+        "task": "support.tickets_autoclose",
+        "schedule": crontab(minute=15),
+    },
 }
 # KPI dashboards: customers with an email at these domains are test wallets, not counted.
 KPI_EXCLUDED_EMAIL_DOMAINS = env.list("KPI_EXCLUDED_EMAIL_DOMAINS", default=["test.invalid"])

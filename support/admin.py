@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .admin_kb import *  # noqa: F403
+from .models_sla import CalendarDay, SlaPolicy, WorkingHours
 from .models_tickets import CannedReply, Ticket, TicketEvent, TicketMessage
 
 
@@ -62,3 +63,30 @@ class TicketAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(admin.ModelAdmin):
+    list_display = ("weekday", "opens", "closes")
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Public holidays and make-up working days (调休); add next year's when it is published."""
+
+    list_display = ("date", "kind", "name", "opens", "closes")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+    date_hierarchy = "date"
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = (
+        "category",
+        "priority",
+        "first_response_minutes",
+        "next_response_minutes",
+        "resolution_minutes",
+    )
+    list_filter = ("category", "priority")

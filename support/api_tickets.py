@@ -63,6 +63,11 @@ class TicketSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     resolved_at = serializers.DateTimeField(allow_null=True)
+    answer_expected_by = serializers.DateTimeField(
+        allow_null=True,
+        read_only=True,
+        help_text="When to expect the bank's next answer (business hours); null when none is due.",
+    )
 
 
 class TicketDetailSerializer(TicketSerializer):

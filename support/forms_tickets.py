@@ -77,6 +77,9 @@ ASSIGNEE_ME = "me"
 ASSIGNEE_NONE = "none"
 
 
+SLA_DUE_SOON, SLA_BREACHED, SLA_MET = "due_soon", "breached", "met"
+
+
 class QueueFilterForm(forms.Form):
     state = forms.ChoiceField(
         label=_("State"),
@@ -95,6 +98,16 @@ class QueueFilterForm(forms.Form):
     )
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     escalated = forms.BooleanField(label=_("Escalated only"), required=False)
+    sla = forms.ChoiceField(
+        label=_("SLA"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            (SLA_DUE_SOON, _("Due within an hour")),
+            (SLA_BREACHED, _("Breached")),
+            (SLA_MET, _("Met so far")),
+        ],
+    )
 
     def __init__(self, *args, agents=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -167,3 +180,22 @@ class EscalateForm(forms.Form):
 
 class AgentStateForm(forms.Form):
     state = forms.ChoiceField(label=_("New state"), choices=Ticket.State.choices)
+
+
+class SlaPeriodForm(forms.Form):
+    """The period of the SLA attainment page: whole days, both ends included."""
+
+    MAX_DAYS = 366
+
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", _("The end is before the start."))
+            elif (end - start).days >= self.MAX_DAYS:
+                self.add_error("end", _("Choose a period of at most a year."))
+        return data

@@ -93,6 +93,15 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Service levels (support/sla.py keeps these from the ticket's clocks): when each running
+    # clock is due (empty when stopped, or paused while waiting on the customer), the earliest
+    # of them, the first breach, and the one escalation a breach causes.
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    next_response_due = models.DateTimeField(_("next response due"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    sla_due = models.DateTimeField(_("next SLA due"), null=True, blank=True, db_index=True)
+    sla_breached_at = models.DateTimeField(_("SLA breached at"), null=True, blank=True)
+    sla_escalated_at = models.DateTimeField(_("escalated for SLA at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
@@ -105,6 +114,13 @@ class Ticket(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.subject}"
+
+    @property
+    def answer_expected_by(self):
+        """When the customer may expect the bank's next answer (a running response clock)."""
+        return min(
+            (d for d in (self.first_response_due, self.next_response_due) if d), default=None
+        )
 
 
 class TicketMessage(models.Model):

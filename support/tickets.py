@@ -24,6 +24,7 @@ from config.ratelimit import hits_in_last_minute
 from notifications.models import Notification
 from notifications.services import notify, outbox_enqueue, register_handler
 
+from . import sla
 from .attachments import attachments_clean
 from .models_tickets import CannedReply, Ticket, TicketAttachment, TicketEvent, TicketMessage
 
@@ -44,6 +45,8 @@ ESCALATION_ALERT = "support.escalation_alert"
 
 CUSTOMER = "customer"
 AGENT = "agent"
+# The periodic auto-close (tickets_autoclose), nobody in person.
+SYSTEM = "system"
 
 # (from, to): who may make that change. Nothing else is a legal change.
 TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
@@ -55,11 +58,13 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     # The customer answers: the ticket is the bank's to move again.
     (State.WAITING, State.IN_PROGRESS): frozenset({AGENT, CUSTOMER}),
     (State.WAITING, State.RESOLVED): frozenset({AGENT}),
-    (State.RESOLVED, State.CLOSED): frozenset({AGENT, CUSTOMER}),
+    (State.RESOLVED, State.CLOSED): frozenset({AGENT, CUSTOMER, SYSTEM}),
     # Reopening: only within REOPEN_DAYS of the resolution (checked below).
     (State.RESOLVED, State.OPEN): frozenset({AGENT, CUSTOMER}),
 }
 REOPEN_DAYS = 7
+# A resolved ticket closes by itself when its reopen window ends (tickets_autoclose).
+AUTO_CLOSE_AFTER = timedelta(days=REOPEN_DAYS)
 # Customers may write while the ticket is one of these; a resolved ticket is reopened first.
 CUSTOMER_MAY_WRITE = (State.OPEN, State.IN_PROGRESS, State.WAITING)
 STAFF_MAY_WRITE = (State.OPEN, State.IN_PROGRESS, State.WAITING, State.RESOLVED)
@@ -232,6 +237,7 @@ def connect() -> None:
     register_handler(TICKET_UPDATE, ticket_update_send)
     register_handler(FRAUD_ALERT, fraud_alert_send)
     register_handler(ESCALATION_ALERT, escalation_alert_send)
+    register_handler(sla.SLA_WARNING, sla.sla_warning_send)
 
 
 # --- customers ----------------------------------------------------------------------------
@@ -281,6 +287,7 @@ def ticket_create(
     first = TicketMessage.objects.create(ticket=ticket, author=customer, body=body)
     _attach(first, cleaned)
     _event(ticket, TicketEvent.Kind.OPENED, actor=customer, to_state=ticket.state)
+    sla.sla_update(ticket=ticket, what=sla.OPENED, at=ticket.created_at)
     if freeze_wallet:
         _freeze_own_wallet(ticket=ticket, customer=customer)
     if category == Category.FRAUD:
@@ -336,6 +343,7 @@ def ticket_reply_by_customer(*, ticket: Ticket, customer, body: str, files=()) -
         _transition(ticket, State.IN_PROGRESS, actor=customer, who=CUSTOMER, announce=False)
     else:
         _touch(ticket)
+    sla.sla_update(ticket=ticket, what=sla.CUSTOMER_MESSAGE, at=message.created_at)
     _announce(ticket, what="reply", actor=customer, customer_sees=True, key=f"m{message.pk}")
     return message
 
@@ -400,6 +408,7 @@ def _transition(ticket: Ticket, to_state: str, *, actor, who: str, announce=True
     event = _event(
         ticket, TicketEvent.Kind.STATE, actor=actor, from_state=from_state, to_state=to_state
     )
+    sla.sla_update(ticket=ticket, what=sla.STATE, at=now, from_state=from_state)
     if announce:
         _announce(ticket, what="state", actor=actor, customer_sees=True, key=f"e{event.pk}")
     return ticket
@@ -412,6 +421,25 @@ def ticket_transition(*, ticket: Ticket, to_state: str, actor, as_customer: bool
         _refuse(_("Choose a state."), field="state")
     ticket = _locked(ticket, customer=actor if as_customer else None)
     return _transition(ticket, to_state, actor=actor, who=CUSTOMER if as_customer else AGENT)
+
+
+def tickets_autoclose(*, now=None) -> int:
+    """Close the tickets resolved more than REOPEN_DAYS ago (their reopen window is over), each
+    in its own transaction; the customer is told. Returns how many closed; a second run, none."""
+    cutoff = (now or timezone.now()) - AUTO_CLOSE_AFTER
+    due = Ticket.objects.filter(state=State.RESOLVED, resolved_at__lt=cutoff)
+    closed = 0
+    for ticket_id in due.values_list("pk", flat=True).order_by("pk").iterator():
+        with transaction.atomic():
+            ticket = (
+                Ticket.objects.select_for_update()
+                .filter(pk=ticket_id, state=State.RESOLVED, resolved_at__lt=cutoff)
+                .first()
+            )
+            if ticket is not None:
+                _transition(ticket, State.CLOSED, actor=None, who=SYSTEM)
+                closed += 1
+    return closed
 
 
 # --- agents ---------------------------------------------------------------------------------
@@ -494,6 +522,8 @@ def ticket_reply_by_agent(
     if ticket.assignee_id is None:
         ticket.assignee = agent
         _touch(ticket, "assignee")
+    # A reply the customer sees stops the response clocks (before any move to waiting).
+    sla.sla_update(ticket=ticket, what=sla.STAFF_REPLY, at=message.created_at)
     if ticket.state == State.OPEN and then != State.RESOLVED and then != State.WAITING:
         _transition(ticket, State.IN_PROGRESS, actor=agent, who=AGENT, announce=False)
     if then:
@@ -571,7 +601,9 @@ def canned_replies():
     return CannedReply.objects.filter(active=True).order_by("title")
 
 
-def agent_queue(*, state=None, category=None, priority=None, assignee=None, unassigned=False):
+def agent_queue(
+    *, state=None, category=None, priority=None, assignee=None, unassigned=False, sla_status=""
+):
     tickets = Ticket.objects.select_related("customer", "assignee").order_by(
         "-priority", "created_at", "pk"
     )
@@ -580,6 +612,8 @@ def agent_queue(*, state=None, category=None, priority=None, assignee=None, unas
         tickets = tickets.filter(category=category)
     if priority:
         tickets = tickets.filter(priority=priority)
+    if sla_status:
+        tickets = tickets.filter(sla.queue_q(sla_status))
     if unassigned:
         tickets = tickets.filter(assignee__isnull=True)
     elif assignee is not None:

@@ -189,6 +189,22 @@ class Command(BaseCommand):
             agent=User.objects.get(email="agent@demo.example"),
         )
 
+        # Support SLAs: the calendar and policies, and weeks of met and breached clocks for the
+        # lead's attainment page (issue 7).
+        from support.seed_sla import demo_sla_history_ensure, sla_defaults_ensure
+
+        sla_defaults_ensure()
+        demo_sla_history_ensure(
+            customers=list(
+                User.objects.filter(email__in=[c[0] for c in DEMO_CUSTOMERS]).order_by("pk")
+            ),
+            agents=list(
+                User.objects.filter(email__in=["agent@demo.example", "lead@demo.example"]).order_by(
+                    "email"
+                )
+            ),
+        )
+
         # Last, so the demo and load-test customers keep their round opening balance; everyone
         # who signs up and activates from now on gets the bonus.
         demo_campaigns_ensure()

@@ -1,0 +1,18 @@
+"""Celery tasks of the support app: thin, and harmless when run twice."""
+
+from celery import shared_task
+
+from . import sla, tickets
+
+
+@shared_task(name="support.sla_check", acks_late=True, soft_time_limit=240, time_limit=270)
+def sla_check() -> dict:
+    """Warn 15 minutes before an SLA breach, record breaches and escalate them (once each)."""
+    result = sla.sla_check()
+    return {"warned": result.warned, "breached": result.breached, "escalated": result.escalated}
+
+
+@shared_task(name="support.tickets_autoclose", acks_late=True, soft_time_limit=600, time_limit=660)
+def tickets_autoclose() -> int:
+    """Close tickets resolved more than 7 days ago (the end of their reopen window)."""
+    return tickets.tickets_autoclose()
