@@ -22,6 +22,17 @@ ALL_ROLES = tuple(ROLE_LABELS)
 BRANCH_SCOPED_ROLES = (TELLER, BRANCH_MANAGER)
 # Notices (风险提示): risk officers and campaign admins write and publish them (issue 7).
 NOTICE_PERMISSIONS = ("support.add_notice", "support.change_notice", "support.view_notice")
+# Surveys (issue 7): campaign admins build surveys in the admin and read the answers.
+SURVEY_PERMISSIONS = (
+    *(
+        f"support.{action}_{model}"
+        for model in ("survey", "surveyquestion", "surveychoice")
+        for action in ("add", "change", "delete", "view")
+    ),
+    "support.view_surveyanswer",
+    "support.view_surveyinvitation",
+    "support.view_surveyresponse",
+)
 # Django admin permissions ("app_label.codename") each role's group is given.
 ROLE_PERMISSIONS = {
     CAMPAIGN_ADMIN: (
@@ -49,12 +60,14 @@ ROLE_PERMISSIONS = {
         "support.view_articlevote",
         "support.view_selfhelpoutcome",
         *NOTICE_PERMISSIONS,
+        *SURVEY_PERMISSIONS,
     ),
     # The support lead reads the knowledge base's votes and deflection rate in the admin.
     SUPPORT_LEAD: (
         "support.view_article",
         "support.view_articlevote",
         "support.view_selfhelpoutcome",
+        "support.view_surveyanswer",
     ),
     # risk rules and what they decided (issue 9), and notices
     RISK_OFFICER: (
