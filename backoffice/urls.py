@@ -8,6 +8,7 @@ from . import (
     views_access,
     views_customer_actions,
     views_risk,
+    views_surveys,
     views_tickets,
     views_training,
 )
@@ -80,6 +81,10 @@ urlpatterns = [
     path("risk/monitor/", views_risk.risk_monitor, name="risk_monitor"),
     path("risk/cases/<int:pk>/", views_risk.risk_case, name="risk_case"),
     path("risk/cases/<int:pk>/decision/", views_risk.risk_case_decide, name="risk_case_decide"),
+    # satisfaction results (issue 7): CSAT, NPS, complaints; admin-built surveys' results
+    path("surveys/", views_surveys.survey_results, name="survey_results"),
+    path("surveys/export.csv", views_surveys.survey_results_csv, name="survey_results_csv"),
+    path("surveys/<int:pk>/", views_surveys.survey_detail_results, name="survey_detail_results"),
     # support tickets (issue 7)
     path("support/", views_tickets.support_queue, name="support_queue"),
     path(
