@@ -49,7 +49,8 @@ def answer_by_link(request, token: str):
     state = surveys.invitation_state(invitation)
     if state != "open":
         return _closed_page(request, state)
-    via_inbox = (request.POST if request.method == "POST" else request.GET).get("via") == "inbox"
+    # The inbox's link carries ?via=inbox (and the form posts back to the same URL).
+    via_inbox = request.GET.get("via") == "inbox"
     form = ScoreForm(request.POST or None, invitation=invitation)
     if request.method == "POST" and form.is_valid():
         try:
