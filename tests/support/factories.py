@@ -152,7 +152,9 @@ def built_survey(*, opens_days_ago=1, closes_in_days=30, title="服务满意度�
             position=position,
         )
         if kind in ("single", "multiple"):
-            for n, (czh, cen) in enumerate([("转账", "Transfers"), ("缴费", "Bills"), ("理财", "Savings")]):
+            for n, (czh, cen) in enumerate(
+                [("转账", "Transfers"), ("缴费", "Bills"), ("理财", "Savings")]
+            ):
                 SurveyChoice.objects.create(
                     question=question, text_zh_hans=czh, text_en=cen, position=n
                 )
