@@ -184,6 +184,8 @@ class InvitationAnswerApi(APIView):
         "`survey_expired` after its link expired).",
     )
     def post(self, request, pk):
+        if surveys.invitation_of_customer_or_none(customer=request.user, pk=pk) is None:
+            raise Http404  # another's, or none: the same answer, before reading the body
         data = ScoreInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         answer = surveys.survey_answer_by_customer(
