@@ -25,12 +25,12 @@ NO_SURVEY = OpenApiResponse(ErrorSerializer, description="No such open survey.")
 NO_INVITATION = OpenApiResponse(ErrorSerializer, description="No such survey question of yours.")
 
 
-class ChoiceSerializer(serializers.Serializer):
+class SurveyChoiceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     text = serializers.CharField()
 
 
-class QuestionSerializer(serializers.Serializer):
+class SurveyQuestionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     field = serializers.SerializerMethodField(
         help_text="The key of this question's answer in `answers`."
@@ -38,7 +38,7 @@ class QuestionSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=SurveyQuestion.Kind.choices)
     text = serializers.CharField()
     required = serializers.BooleanField()
-    choices = ChoiceSerializer(many=True, source="choices.all")
+    choices = SurveyChoiceSerializer(many=True, source="choices.all")
 
     def get_field(self, obj) -> str:
         return surveys.field_name(obj)
@@ -54,7 +54,7 @@ class SurveySerializer(serializers.Serializer):
 
 
 class SurveyDetailSerializer(SurveySerializer):
-    questions = QuestionSerializer(many=True, source="questions.all")
+    questions = SurveyQuestionSerializer(many=True, source="questions.all")
 
 
 class SurveyPageSerializer(serializers.Serializer):
@@ -64,7 +64,7 @@ class SurveyPageSerializer(serializers.Serializer):
     results = SurveySerializer(many=True)
 
 
-class ResponseInputSerializer(serializers.Serializer):
+class SurveyResponseInputSerializer(serializers.Serializer):
     answers = serializers.DictField(
         child=serializers.JSONField(),
         help_text=(
@@ -75,7 +75,7 @@ class ResponseInputSerializer(serializers.Serializer):
     )
 
 
-class ResponseSerializer(serializers.Serializer):
+class SurveyResponseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     survey = serializers.IntegerField(source="survey_id")
     created_at = serializers.DateTimeField()
@@ -109,13 +109,13 @@ class SurveyDetailApi(APIView):
 
 class SurveyResponseApi(APIView):
     @extend_schema(
-        request=ResponseInputSerializer,
-        responses={201: ResponseSerializer, **WRITE_ERRORS, 404: NO_SURVEY},
+        request=SurveyResponseInputSerializer,
+        responses={201: SurveyResponseSerializer, **WRITE_ERRORS, 404: NO_SURVEY},
         description="Answer an open survey, once. Errors name the question's `field`.",
     )
     def post(self, request, pk):
         survey = _open_survey(request, pk)
-        data = ResponseInputSerializer(data=request.data)
+        data = SurveyResponseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         response = surveys.survey_response_create(
             survey=survey,
@@ -123,10 +123,10 @@ class SurveyResponseApi(APIView):
             answers=data.validated_data["answers"],
             channel=Channel.APP,
         )
-        return Response(ResponseSerializer(response).data, status=status.HTTP_201_CREATED)
+        return Response(SurveyResponseSerializer(response).data, status=status.HTTP_201_CREATED)
 
 
-class InvitationSerializer(serializers.Serializer):
+class SurveyInvitationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=SurveyInvitation.Kind.choices)
     ticket = serializers.CharField(
@@ -138,14 +138,14 @@ class InvitationSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
-class InvitationPageSerializer(serializers.Serializer):
+class SurveyInvitationPageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
-    results = InvitationSerializer(many=True)
+    results = SurveyInvitationSerializer(many=True)
 
 
-class ScoreInputSerializer(serializers.Serializer):
+class SurveyScoreInputSerializer(serializers.Serializer):
     score = serializers.IntegerField(
         min_value=0, max_value=10, help_text="CSAT: 1 to 5. NPS: 0 to 10."
     )
@@ -154,7 +154,7 @@ class ScoreInputSerializer(serializers.Serializer):
     )
 
 
-class AnswerSerializer(serializers.Serializer):
+class SurveyScoreAnswerSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     score = serializers.IntegerField()
@@ -165,7 +165,7 @@ class AnswerSerializer(serializers.Serializer):
 class InvitationListApi(APIView):
     @extend_schema(
         operation_id="survey_invitations_list",
-        responses={200: InvitationPageSerializer, **READ_ERRORS, 404: NO_SUCH_PAGE},
+        responses={200: SurveyInvitationPageSerializer, **READ_ERRORS, 404: NO_SUCH_PAGE},
         description="The CSAT and NPS questions waiting for your answer.",
     )
     def get(self, request):
@@ -173,20 +173,20 @@ class InvitationListApi(APIView):
         page = paginator.paginate_queryset(
             surveys.pending_invitations_of(request.user), request, view=self
         )
-        return paginator.get_paginated_response(InvitationSerializer(page, many=True).data)
+        return paginator.get_paginated_response(SurveyInvitationSerializer(page, many=True).data)
 
 
 class InvitationAnswerApi(APIView):
     @extend_schema(
-        request=ScoreInputSerializer,
-        responses={201: AnswerSerializer, **WRITE_ERRORS, 404: NO_INVITATION},
+        request=SurveyScoreInputSerializer,
+        responses={201: SurveyScoreAnswerSerializer, **WRITE_ERRORS, 404: NO_INVITATION},
         description="Answer a CSAT or NPS question of yours, once (`survey_answered` after; "
         "`survey_expired` after its link expired).",
     )
     def post(self, request, pk):
         if surveys.invitation_of_customer_or_none(customer=request.user, pk=pk) is None:
             raise Http404  # another's, or none: the same answer, before reading the body
-        data = ScoreInputSerializer(data=request.data)
+        data = SurveyScoreInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         answer = surveys.survey_answer_by_customer(
             customer=request.user,
@@ -195,4 +195,4 @@ class InvitationAnswerApi(APIView):
             comment=data.validated_data.get("comment", ""),
             channel=Channel.APP,
         )
-        return Response(AnswerSerializer(answer).data, status=status.HTTP_201_CREATED)
+        return Response(SurveyScoreAnswerSerializer(answer).data, status=status.HTTP_201_CREATED)

@@ -195,7 +195,7 @@ def _clean_score(invitation: SurveyInvitation, score) -> int:
 
 
 def _clean_comment(comment) -> str:
-    comment = (comment or "").strip()
+    comment = (comment or "").replace("\x00", "").strip()
     if len(comment) > COMMENT_MAX_LENGTH:
         _refuse(
             _("A comment has at most %(n)s characters.") % {"n": COMMENT_MAX_LENGTH},
@@ -346,7 +346,7 @@ def _clean_item(question: SurveyQuestion, raw, errors: dict) -> dict | None:
             return None
         return {"rating": value}
     if question.kind == kind.TEXT:
-        if not isinstance(raw, str):
+        if not isinstance(raw, str) or "\x00" in raw:
             errors[name] = [_("Write your answer as text.")]
             return None
         text = raw.strip()

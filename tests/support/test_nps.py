@@ -101,3 +101,20 @@ def test_nps_answers_go_from_0_to_10(client, django_capture_on_commit_callbacks,
     assert 'value="0"' in page and 'value="10"' in page
     client.post(link, {"score": score, "comment": "不错"})
     assert SurveyAnswer.objects.filter(kind="nps", customer=customer).exists() == ok
+
+
+def test_the_app_lists_an_nps_question_and_answers_it():
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    customer = _active()
+    surveys.nps_invite_sample(size=1)
+    api = APIClient()
+    api.force_authenticate(customer)
+    listed = api.get(reverse("api:survey-invitations")).json()["results"]
+    assert [(i["kind"], i["ticket"], i["scale_min"], i["scale_max"]) for i in listed] == [
+        ("nps", None, 0, 10)
+    ]
+    url = reverse("api:survey-invitation-answer", args=[listed[0]["id"]])
+    assert api.post(url, {"score": 0, "comment": "太慢"}, format="json").status_code == 201
+    assert SurveyAnswer.objects.get(customer=customer).score == 0

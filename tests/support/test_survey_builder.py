@@ -122,3 +122,20 @@ def test_campaign_admins_build_surveys_in_the_admin():
     assert client.get(reverse("admin:support_survey_add")).status_code == 200
     assert client.get(reverse("admin:support_surveyquestion_add")).status_code == 200
     assert client.get(reverse("admin:support_surveyanswer_changelist")).status_code == 200
+
+
+def test_a_text_answer_with_a_null_character_is_refused_not_a_500():
+    survey = built_survey()
+    rating, single, _multiple, text = _fields(survey)
+    api = APIClient()
+    api.force_authenticate(UserFactory())
+    answers = {
+        f"q{rating.pk}": 3,
+        f"q{single.pk}": single.choices.first().pk,
+        f"q{text.pk}": "a\x00b",
+    }
+    response = api.post(
+        reverse("api:survey-responses", args=[survey.pk]), {"answers": answers}, format="json"
+    )
+    assert response.status_code == 400 and f"q{text.pk}" in response.json()["errors"]
+    assert not SurveyResponse.objects.exists()
