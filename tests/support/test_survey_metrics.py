@@ -205,3 +205,13 @@ def test_per_survey_results(django_assert_max_num_queries):
     assert "&lt;b&gt;建议0&lt;/b&gt;" in html and "<b>建议0" not in html
     assert client.get(reverse("backoffice:survey_detail_results", args=[999999])).status_code == 404
     assert staff_client(staff(SUPPORT_AGENT)).get(url).status_code == 403
+
+
+def test_the_support_lead_home_shows_last_30_days_with_a_link_to_the_results():
+    survey_answer(kind="csat", score=5)
+    survey_answer(kind="csat", score=2)
+    page = staff_client(staff(SUPPORT_LEAD)).get(reverse("backoffice:home")).content.decode()
+    card = page.split('id="card-satisfaction"', 1)[1].split("</section>", 1)[0]
+    assert "50.0%" in card and reverse("backoffice:survey_results") in card
+    agent_home = staff_client(staff(SUPPORT_AGENT)).get(reverse("backoffice:home")).content.decode()
+    assert 'id="card-satisfaction"' not in agent_home
