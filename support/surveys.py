@@ -101,7 +101,7 @@ def invitation_send(*, invitation_id: int) -> None:
     """Outbox handler: make the link and tell the customer (inbox and email). Runs in the outbox
     row's transaction, once; a link of a survey already answered or expired is not sent."""
     invitation = (
-        SurveyInvitation.objects.select_for_update()
+        SurveyInvitation.objects.select_for_update(of=("self",))
         .select_related("customer", "ticket")
         .filter(pk=invitation_id)
         .first()
