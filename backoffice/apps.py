@@ -48,3 +48,6 @@ class BackofficeConfig(AppConfig):
         from .cards_tickets import register_cards as register_ticket_cards
 
         register_ticket_cards()
+        from .cards_surveys import register_cards as register_survey_cards
+
+        register_survey_cards()

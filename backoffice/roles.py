@@ -28,6 +28,17 @@ SLA_CALENDAR_PERMISSIONS = tuple(
     for model in ("workinghours", "calendarday")
     for action in ("add", "change", "delete", "view")
 )
+# Surveys (issue 7): campaign admins build surveys in the admin and read the answers.
+SURVEY_PERMISSIONS = (
+    *(
+        f"support.{action}_{model}"
+        for model in ("survey", "surveyquestion", "surveychoice")
+        for action in ("add", "change", "delete", "view")
+    ),
+    "support.view_surveyanswer",
+    "support.view_surveyinvitation",
+    "support.view_surveyresponse",
+)
 # Django admin permissions ("app_label.codename") each role's group is given.
 ROLE_PERMISSIONS = {
     CAMPAIGN_ADMIN: (
@@ -56,6 +67,7 @@ ROLE_PERMISSIONS = {
         "support.view_selfhelpoutcome",
         *NOTICE_PERMISSIONS,
         *SLA_CALENDAR_PERMISSIONS,
+        *SURVEY_PERMISSIONS,
     ),
     # The support lead reads the knowledge base's votes and deflection rate in the admin.
     SUPPORT_LEAD: (
@@ -68,6 +80,7 @@ ROLE_PERMISSIONS = {
         "support.change_slapolicy",
         "support.delete_slapolicy",
         "support.view_slapolicy",
+        "support.view_surveyanswer",
     ),
     # risk rules and what they decided (issue 9), and notices
     RISK_OFFICER: (

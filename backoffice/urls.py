@@ -10,6 +10,7 @@ from . import (
     views_kpi,
     views_risk,
     views_sla,
+    views_surveys,
     views_tickets,
     views_training,
 )
@@ -90,6 +91,10 @@ urlpatterns = [
         views_risk.risk_report_decide,
         name="risk_report_decide",
     ),
+    # satisfaction results (issue 7): CSAT, NPS, complaints; admin-built surveys' results
+    path("surveys/", views_surveys.survey_results, name="survey_results"),
+    path("surveys/export.csv", views_surveys.survey_results_csv, name="survey_results_csv"),
+    path("surveys/<int:pk>/", views_surveys.survey_detail_results, name="survey_detail_results"),
     # support tickets (issue 7)
     path("support/", views_tickets.support_queue, name="support_queue"),
     path("support/sla/", views_sla.support_sla, name="support_sla"),

@@ -537,6 +537,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "support.tickets_autoclose",
         "schedule": crontab(minute=15),
     },
+    # NPS survey (support/surveys.py): a random sample of active customers, Mondays 10:00.
+    "support-nps-invite": {
+        "task": "support.nps_invite_sample",
+        "schedule": crontab(hour=10, minute=0, day_of_week=1),
+    },
 }
 # KPI dashboards: customers with an email at these domains are test wallets, not counted.
 KPI_EXCLUDED_EMAIL_DOMAINS = env.list("KPI_EXCLUDED_EMAIL_DOMAINS", default=["test.invalid"])
@@ -575,6 +580,15 @@ SUPPORT_MESSAGES_PER_MINUTE = env.int("SUPPORT_MESSAGES_PER_MINUTE", default=20)
 SUPPORT_ATTACHMENT_MAX_BYTES = env.int("SUPPORT_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 SUPPORT_ATTACHMENTS_PER_MESSAGE = env.int("SUPPORT_ATTACHMENTS_PER_MESSAGE", default=5)
 SUPPORT_ATTACHMENT_MAX_PIXELS = env.int("SUPPORT_ATTACHMENT_MAX_PIXELS", default=40_000_000)
+# Surveys (support/surveys.py): CSAT and NPS links work once, for this many days; NPS invites
+# this many customers per run, among those active (a completed transaction they initiated) in
+# the last NPS_ACTIVE_DAYS, never anyone invited in the last NPS_QUIET_DAYS.
+SURVEY_LINK_TTL_DAYS = env.int("SURVEY_LINK_TTL_DAYS", default=14)
+NPS_SAMPLE_SIZE = env.int("NPS_SAMPLE_SIZE", default=200)
+NPS_ACTIVE_DAYS = env.int("NPS_ACTIVE_DAYS", default=30)
+NPS_QUIET_DAYS = env.int("NPS_QUIET_DAYS", default=90)
+# Where customers reach the portal, for links sent by email (survey links).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Identity verification (KYC): phone codes sent by SMS ------------------------------
 KYC_PHONE_CODE_TTL_SECONDS = env.int("KYC_PHONE_CODE_TTL_SECONDS", default=300)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .admin_kb import *  # noqa: F403
+from .admin_surveys import *  # noqa: F403
 from .models_sla import CalendarDay, SlaPolicy, WorkingHours
 from .models_tickets import CannedReply, Ticket, TicketEvent, TicketMessage
 

@@ -1,3 +1,4 @@
 from .models_kb import *  # noqa
 from .models_sla import *  # noqa: F403
 from .models_tickets import *  # noqa: F403
+from .models_surveys import *  # noqa: F403

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import sla, tickets
+from . import sla, surveys, tickets
 
 
 @shared_task(name="support.sla_check", acks_late=True, soft_time_limit=240, time_limit=270)
@@ -16,3 +16,9 @@ def sla_check() -> dict:
 def tickets_autoclose() -> int:
     """Close tickets resolved more than 7 days ago (the end of their reopen window)."""
     return tickets.tickets_autoclose()
+
+
+@shared_task(name="support.nps_invite_sample", acks_late=True, soft_time_limit=600, time_limit=660)
+def nps_invite_sample() -> int:
+    """Invite this run's random sample of active customers to the NPS survey."""
+    return surveys.nps_invite_sample()

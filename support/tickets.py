@@ -24,7 +24,7 @@ from config.ratelimit import hits_in_last_minute
 from notifications.models import Notification
 from notifications.services import notify, outbox_enqueue, register_handler
 
-from . import sla
+from . import sla, surveys
 from .attachments import attachments_clean
 from .models_tickets import CannedReply, Ticket, TicketAttachment, TicketEvent, TicketMessage
 
@@ -398,6 +398,7 @@ def _transition(ticket: Ticket, to_state: str, *, actor, who: str, announce=True
     if to_state == State.RESOLVED:
         ticket.resolved_at = now
         fields.append("resolved_at")
+        surveys.csat_invite(ticket=ticket)
     elif to_state == State.CLOSED:
         ticket.closed_at = now
         fields.append("closed_at")

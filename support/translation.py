@@ -3,6 +3,7 @@
 from modeltranslation.translator import TranslationOptions, register
 
 from .models_kb import Article, KbCategory, Notice, TutorialStep
+from .models_surveys import Survey, SurveyChoice, SurveyQuestion
 
 
 @register(KbCategory)
@@ -26,4 +27,22 @@ class TutorialStepTranslation(TranslationOptions):
 @register(Notice)
 class NoticeTranslation(TranslationOptions):
     fields = ("title", "body")
+    required_languages = ("zh-hans",)
+
+
+@register(Survey)
+class SurveyTranslation(TranslationOptions):
+    fields = ("title", "description")
+    required_languages = {"zh-hans": ("title",), "en": ("title",)}
+
+
+@register(SurveyQuestion)
+class SurveyQuestionTranslation(TranslationOptions):
+    fields = ("text",)
+    required_languages = ("zh-hans",)
+
+
+@register(SurveyChoice)
+class SurveyChoiceTranslation(TranslationOptions):
+    fields = ("text",)
     required_languages = ("zh-hans",)

@@ -37,6 +37,7 @@ from backoffice.roles import TELLER
 from backoffice.services import staff_member_upsert
 from config.api_errors import ApplicationError
 from support import tickets as support_tickets
+from support.models_surveys import SurveyAnswer, SurveyInvitation
 from support.models_tickets import Ticket, TicketAttachment, TicketMessage
 from tests.accounts.factories import PASSWORD, TOTPDeviceFactory, UserFactory, totp_code
 from tests.wallet.factories import MerchantFactory, WalletFactory, funded_wallet
@@ -119,6 +120,10 @@ EXCLUDED = {
     "api:tutorial": "a published tutorial is the bank's public help content, readable by everyone; drafts answer 404 (tests/support/test_kb_pages.py)",
     "kb:notice": "a published security or service notice is the bank's announcement to everyone; drafts and expired ones answer 404 to all (tests/support/test_notices.py)",
     "kb:notice_dismiss": "dismissing a public notice's banner: the dismissal belongs to the caller (their account, or a visitor's session) (tests/support/test_notices.py)",
+    "surveys:survey": "an admin-built survey is the bank's, open to every customer; each caller answers it as themselves, once (their response is found by the session's user, never by an id in the URL); closed surveys answer 404 to all (tests/support/test_survey_builder.py)",
+    "api:survey": "an admin-built survey is the bank's, readable by every customer while it is open; closed ones answer 404 to all (tests/support/test_survey_builder.py)",
+    "api:survey-responses": "answers the open survey in the URL as the caller (one response per customer, a DB constraint): nobody else's object is named (tests/support/test_survey_builder.py)",
+    "backoffice:survey_detail_results": "results of a bank's admin-built survey, in aggregate and without authors: no customer's object; only support leads and campaign admins may open it, customers and other staff get 403 (tests/support/test_survey_metrics.py)",
     "referral_link": "a referral link is public by design (shared with friends): it only keeps the code in the visitor's session and redirects to sign-up, showing nothing of the referrer",
 }
 
@@ -259,6 +264,9 @@ def owner_state(world: World):
             Ticket.objects.filter(customer=owner)
             .order_by("pk")
             .values_list("reference", "state", "assignee_id", "escalated_at")
+        ),
+        "survey answers": list(
+            SurveyAnswer.objects.filter(customer=owner).order_by("pk").values_list("pk", "score")
         ),
         "ticket messages": TicketMessage.objects.filter(ticket__customer=owner).count(),
         "invoice titles": list(
@@ -668,6 +676,28 @@ def _only_pk(make):
     return build
 
 
+def _survey_invitation(world: World) -> SurveyInvitation:
+    from support import surveys
+
+    invitation = SurveyInvitation.objects.create(
+        kind="nps", customer=world.owner, expires_at=timezone.now() + surveys.link_ttl()
+    )
+    invitation.raw_token = surveys.invitation_token_issue(invitation=invitation)
+    return invitation
+
+
+def _survey_link(world: World) -> Target:
+    return Target({"token": _survey_invitation(world).raw_token})
+
+
+def _survey_invitation_page(world: World) -> Target:
+    return Target({"pk": _survey_invitation(world).pk})
+
+
+def _survey_invitation_answer(world: World) -> Target:
+    return Target({"pk": _survey_invitation(world).pk}, data={"score": 7, "comment": "矩阵"})
+
+
 def _ticket_reply(world: World) -> Target:
     target = _ticket(world)
     return Target(target.kwargs, target.secrets, data={"body": "矩阵回复"})
@@ -767,6 +797,13 @@ FACTORIES: dict[str, Case] = {
     "backoffice:support_ticket_assign": Case(_ticket, method="POST", owner_status=(403,)),
     "backoffice:support_ticket_escalate": Case(_ticket, method="POST", owner_status=(403,)),
     "backoffice:support_ticket_state": Case(_resolved_ticket, method="POST", owner_status=(403,)),
+    # CSAT/NPS questions (issue 7): the one-time link is open by design (see EXCEPTIONS); the
+    # inbox page and the API answer only the customer's own question.
+    "surveys:answer": Case(_survey_link),
+    "surveys:invitation": Case(_survey_invitation_page),
+    "api:survey-invitation-answer": Case(
+        _survey_invitation_answer, method="POST", owner_status=(201,)
+    ),
     # The same for the onboarding that opened the owner's wallet, and their document's photo:
     # staff pages, refused to every customer; the branch's own staff: tests/backoffice.
     "backoffice:onboarding": Case(_onboarding, owner_status=(403,)),
@@ -886,6 +923,12 @@ EXCEPTIONS: dict[str, OpenByDesign] = {
         "paying a shared payment request is the link's purpose: any customer holding it may pay",
         others_may_write=True,
         names_owner_masked=True,
+    ),
+    "surveys:answer": OpenByDesign(
+        "a CSAT or NPS survey link: its random one-time token (stored only as a hash, 14 days) is "
+        "the credential, so it works without logging in, from an email; the page shows the "
+        "question and nothing of the customer's (tests/support/test_csat.py)",
+        visitor_refused=False,
     ),
     "wallet:statement_pdf": OpenByDesign(
         "the year and month name no object: each caller gets the statement of their own wallet "

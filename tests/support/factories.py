@@ -86,3 +86,81 @@ def resolved_ticket(agent, customer=None, *, days_ago: float = 0) -> Ticket:
         Ticket.objects.filter(pk=t.pk).update(resolved_at=timezone.now() - timedelta(days=days_ago))
     t.refresh_from_db()
     return t
+
+
+# Surveys: CSAT and NPS answers with a chosen time, channel and score, and admin-built surveys.
+
+
+def survey_answer(
+    *,
+    kind="csat",
+    score: int,
+    customer=None,
+    at=None,
+    channel="link",
+    comment="",
+):
+    """An answered invitation (made through the ORM: the test chooses when it was answered)."""
+    from support.models_surveys import SurveyAnswer, SurveyInvitation
+
+    at = at or timezone.now()
+    customer = customer or UserFactory()
+    invitation = SurveyInvitation.objects.create(
+        kind=kind,
+        customer=customer,
+        # Through the ORM: many answers of one customer would meet the ticket rate limit.
+        ticket=(
+            Ticket.objects.create(customer=customer, category="payment", subject="已解决的问题")
+            if kind == "csat"
+            else None
+        ),
+        created_at=at,
+        expires_at=at + timedelta(days=14),
+        answered_at=at,
+    )
+    return SurveyAnswer.objects.create(
+        invitation=invitation,
+        kind=kind,
+        customer=customer,
+        score=score,
+        comment=comment,
+        channel=channel,
+        created_at=at,
+    )
+
+
+def built_survey(*, opens_days_ago=1, closes_in_days=30, title="服务满意度调查"):
+    """An open survey with one question of each kind: rating (required), single choice
+    (required), multiple choice and text (optional)."""
+    from support.models_surveys import Survey, SurveyChoice, SurveyQuestion
+
+    now = timezone.now()
+    survey = Survey.objects.create(
+        title_zh_hans=title,
+        title_en="Service survey",
+        opens_at=now - timedelta(days=opens_days_ago),
+        closes_at=now + timedelta(days=closes_in_days),
+    )
+    kinds = [
+        ("rating", "您对转账功能满意吗？", "How happy are you with transfers?", True),
+        ("single", "您最常用哪个功能？", "Which feature do you use most?", True),
+        ("multiple", "您希望增加哪些功能？", "Which features should we add?", False),
+        ("text", "还有什么建议？", "Anything else?", False),
+    ]
+    for position, (kind, zh, en, required) in enumerate(kinds):
+        question = SurveyQuestion.objects.create(
+            survey=survey,
+            kind=kind,
+            text_zh_hans=zh,
+            text_en=en,
+            required=required,
+            position=position,
+        )
+        if kind in ("single", "multiple"):
+            for n, (czh, cen) in enumerate(
+                [("转账", "Transfers"), ("缴费", "Bills"), ("理财", "Savings")]
+            ):
+                SurveyChoice.objects.create(
+                    question=question, text_zh_hans=czh, text_en=cen, position=n
+                )
+    return survey

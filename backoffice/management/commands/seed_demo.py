@@ -239,6 +239,17 @@ class Command(BaseCommand):
 
         demo_kb_ensure()  # FAQ, tutorials and the security guide (issue 7)
         demo_notice_ensure()  # a security notice: banner and every customer's inbox
+        # Surveys (issue 7): six months of CSAT and NPS answers, a survey open now.
+        from support.seed_surveys import demo_survey_answers_ensure, demo_survey_ensure
+
+        demo_survey_answers_ensure(
+            customers=list(
+                User.objects.filter(
+                    email__in=[c[0] for c in (*DEMO_CUSTOMERS, *SECOND_BRANCH_CUSTOMERS)]
+                ).order_by("pk")
+            )
+        )
+        demo_survey_ensure()
         # Risk review: the default rules and suspicious transfers held in the review queue.
         from backoffice.seed_risk import demo_risk_ensure
 
