@@ -488,6 +488,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wealth.settle_redemptions",
         "schedule": crontab(hour="9-17", minute=0),
     },
+    # Classes (support/classes.py): the reminder the day before, once per registration; every
+    # 15 minutes so a class is reminded 23¾ to 24 hours ahead.
+    "support-class-reminders": {
+        "task": "support.class_reminders",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 # Days (bank time, YYYY-MM-DD) on which fund redemptions do not settle, besides weekends.
 WEALTH_HOLIDAYS = env.list("WEALTH_HOLIDAYS", default=[])
@@ -512,6 +518,8 @@ SUPPORT_LARGE_AMOUNT = env.str("SUPPORT_LARGE_AMOUNT", default="5000")
 # Per customer and minute: tickets opened, and messages written.
 SUPPORT_TICKETS_PER_MINUTE = env.int("SUPPORT_TICKETS_PER_MINUTE", default=3)
 SUPPORT_MESSAGES_PER_MINUTE = env.int("SUPPORT_MESSAGES_PER_MINUTE", default=20)
+# In-app feedback (support/feedback.py): at most this many per customer and minute.
+SUPPORT_FEEDBACK_PER_MINUTE = env.int("SUPPORT_FEEDBACK_PER_MINUTE", default=3)
 # Attachments (images and PDF, support/attachments.py): size, count per message, image pixels.
 SUPPORT_ATTACHMENT_MAX_BYTES = env.int("SUPPORT_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 SUPPORT_ATTACHMENTS_PER_MESSAGE = env.int("SUPPORT_ATTACHMENTS_PER_MESSAGE", default=5)

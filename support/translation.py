@@ -2,6 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
+from .models_classes import TrainingClass
 from .models_kb import Article, KbCategory, Notice, TutorialStep
 
 
@@ -27,3 +28,9 @@ class TutorialStepTranslation(TranslationOptions):
 class NoticeTranslation(TranslationOptions):
     fields = ("title", "body")
     required_languages = ("zh-hans",)
+
+
+@register(TrainingClass)
+class TrainingClassTranslation(TranslationOptions):
+    fields = ("title", "description")
+    required_languages = {"zh-hans": ("title",)}
