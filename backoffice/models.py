@@ -116,6 +116,8 @@ class AuditEvent(models.Model):
         RISK_REJECT = "risk_reject", _("Held payment rejected")
         RISK_ASK = "risk_ask", _("Customer asked to confirm a held payment")
         RISK_NOTE = "risk_note", _("Note on a held payment")
+        CLASS_ATTENDANCE = "class_attendance", _("Class attendance marked")
+        FEEDBACK_EXPORT = "feedback_export", _("Customer feedback exported")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Done")

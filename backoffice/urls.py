@@ -7,6 +7,7 @@ from . import (
     views,
     views_access,
     views_customer_actions,
+    views_classes,
     views_risk,
     views_tickets,
     views_training,
@@ -80,6 +81,25 @@ urlpatterns = [
     path("risk/monitor/", views_risk.risk_monitor, name="risk_monitor"),
     path("risk/cases/<int:pk>/", views_risk.risk_case, name="risk_case"),
     path("risk/cases/<int:pk>/decision/", views_risk.risk_case_decide, name="risk_case_decide"),
+    # classes and in-app feedback (issue 7)
+    path("classes/", views_classes.class_list, name="classes"),
+    path(
+        "classes/attendance/",
+        views_classes.attendance_report,
+        name="class_attendance_report",
+    ),
+    path(
+        "classes/attendance.csv",
+        views_classes.attendance_report_csv,
+        name="class_attendance_report_csv",
+    ),
+    path(
+        "classes/<int:pk>/attendance/",
+        views_classes.class_attendance,
+        name="class_attendance",
+    ),
+    path("feedback/", views_classes.feedback_list, name="feedback"),
+    path("feedback/export.csv", views_classes.feedback_csv, name="feedback_csv"),
     # support tickets (issue 7)
     path("support/", views_tickets.support_queue, name="support_queue"),
     path(

@@ -75,6 +75,23 @@ class TrainingClass(models.Model):
     def __str__(self):
         return f"{self.title} ({timezone.localtime(self.starts_at):%Y-%m-%d %H:%M})"
 
+    def clean(self):
+        """The admin's form errors for what the constraints above would refuse."""
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.mode == self.Mode.BRANCH and not self.branch_id:
+            errors["branch"] = _("Choose the branch of a class held at a branch.")
+        if self.mode == self.Mode.ONLINE:
+            if self.branch_id:
+                errors["branch"] = _("An online class has no branch.")
+            if not self.join_url:
+                errors["join_url"] = _("An online class needs its join link.")
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = _("A class ends after it starts.")
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def place(self) -> str:
         if self.mode == self.Mode.ONLINE:
