@@ -89,8 +89,7 @@ def class_attendance(request, pk: int):
 def _report_range(request):
     today = timezone.localdate()
     form = AttendanceRangeForm(
-        request.GET
-        or {"start": (today - timedelta(days=90)).isoformat(), "end": today.isoformat()}
+        request.GET or {"start": (today - timedelta(days=90)).isoformat(), "end": today.isoformat()}
     )
     if form.is_valid():
         return form, form.cleaned_data["start"], form.cleaned_data["end"]
@@ -179,9 +178,7 @@ def feedback_csv(request):
         staff=request.user, filters=filters, rows=len(items), request=request
     )
     response, writer = csv_response("feedback.csv")
-    writer.writerow(
-        [_("When"), _("Kind"), _("Rating"), _("Page"), _("Customer"), _("Feedback")]
-    )
+    writer.writerow([_("When"), _("Kind"), _("Rating"), _("Page"), _("Customer"), _("Feedback")])
     for item in items:
         writer.writerow(
             [

@@ -27,7 +27,8 @@ from .models_classes import TrainingClass
 from .models_feedback import FEEDBACK_MAX_LENGTH, Feedback
 
 NO_SUCH_CLASS = OpenApiResponse(
-    ErrorSerializer, description="No such upcoming class (or, for DELETE, no registration of yours)."
+    ErrorSerializer,
+    description="No such upcoming class (or, for DELETE, no registration of yours).",
 )
 REFUSED = OpenApiResponse(
     ErrorSerializer,

@@ -72,7 +72,9 @@ def registered_class_ids(customer) -> set[int]:
         return set()
     return set(
         ClassRegistration.objects.filter(
-            customer=customer, status=Status.REGISTERED, training_class__starts_at__gt=timezone.now()
+            customer=customer,
+            status=Status.REGISTERED,
+            training_class__starts_at__gt=timezone.now(),
         ).values_list("training_class_id", flat=True)
     )
 
@@ -152,9 +154,7 @@ def class_registration_cancel(*, customer, class_id: int) -> ClassRegistration:
         training_class=training_class, customer=customer, status=Status.REGISTERED
     ).first()
     if registration is None:
-        _refuse(
-            _("You are not registered for this class."), code="not_registered", status_code=404
-        )
+        _refuse(_("You are not registered for this class."), code="not_registered", status_code=404)
     if training_class.starts_at <= timezone.now():
         _refuse(
             _("This class has already started: the registration can no longer be cancelled."),

@@ -59,9 +59,14 @@ def feedback_create(
         )
     if rating is not None and (isinstance(rating, bool) or rating not in range(1, 6)):
         _refuse(_("A rating is from 1 to 5."), field="rating")
-    if hits_in_last_minute(f"support:feedback:{customer.pk}") >= settings.SUPPORT_FEEDBACK_PER_MINUTE:
+    if (
+        hits_in_last_minute(f"support:feedback:{customer.pk}")
+        >= settings.SUPPORT_FEEDBACK_PER_MINUTE
+    ):
         _refuse(
-            _("You sent feedback several times in a short time. Please wait a minute and try again."),
+            _(
+                "You sent feedback several times in a short time. Please wait a minute and try again."
+            ),
             code="rate_limited",
             status_code=429,
         )
@@ -94,7 +99,9 @@ def feedback_for_staff(
         )
     if until:
         queryset = queryset.filter(
-            created_at__lt=timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min))
+            created_at__lt=timezone.make_aware(
+                datetime.combine(until + timedelta(days=1), time.min)
+            )
         )
     if text:
         queryset = queryset.filter(text__icontains=text)

@@ -41,8 +41,7 @@ class Feedback(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(rating__isnull=True)
-                | models.Q(rating__gte=1, rating__lte=5),
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
                 name="support_feedback_rating_1_to_5",
             )
         ]

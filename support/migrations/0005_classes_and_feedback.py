@@ -8,93 +8,270 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('backoffice', '0014_merged_choices'),
-        ('support', '0004_attachments'),
+        ("backoffice", "0014_merged_choices"),
+        ("support", "0004_attachments"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TrainingClass',
+            name="TrainingClass",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('title_zh_hans', models.CharField(max_length=200, null=True, verbose_name='title')),
-                ('title_en', models.CharField(max_length=200, null=True, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('description_zh_hans', models.TextField(blank=True, null=True, verbose_name='description')),
-                ('description_en', models.TextField(blank=True, null=True, verbose_name='description')),
-                ('mode', models.CharField(choices=[('online', 'Online'), ('branch', 'At a branch')], default='branch', max_length=10, verbose_name='where')),
-                ('join_url', models.URLField(blank=True, help_text='For an online class: the video meeting link.', verbose_name='join link')),
-                ('address', models.CharField(blank=True, help_text="Where in the branch (room, floor); the branch's address if left empty.", max_length=255, verbose_name='address')),
-                ('language', models.CharField(choices=[('zh-hans', 'Chinese'), ('en', 'English')], default='zh-hans', max_length=10, verbose_name='language')),
-                ('starts_at', models.DateTimeField(verbose_name='starts at')),
-                ('ends_at', models.DateTimeField(verbose_name='ends at')),
-                ('capacity', models.PositiveIntegerField(verbose_name='capacity')),
-                ('published', models.BooleanField(default=True, verbose_name='published')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('branch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='classes', to='backoffice.branch', verbose_name='branch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                (
+                    "title_zh_hans",
+                    models.CharField(max_length=200, null=True, verbose_name="title"),
+                ),
+                ("title_en", models.CharField(max_length=200, null=True, verbose_name="title")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "description_zh_hans",
+                    models.TextField(blank=True, null=True, verbose_name="description"),
+                ),
+                (
+                    "description_en",
+                    models.TextField(blank=True, null=True, verbose_name="description"),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[("online", "Online"), ("branch", "At a branch")],
+                        default="branch",
+                        max_length=10,
+                        verbose_name="where",
+                    ),
+                ),
+                (
+                    "join_url",
+                    models.URLField(
+                        blank=True,
+                        help_text="For an online class: the video meeting link.",
+                        verbose_name="join link",
+                    ),
+                ),
+                (
+                    "address",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where in the branch (room, floor); the branch's address if left empty.",
+                        max_length=255,
+                        verbose_name="address",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("zh-hans", "Chinese"), ("en", "English")],
+                        default="zh-hans",
+                        max_length=10,
+                        verbose_name="language",
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="starts at")),
+                ("ends_at", models.DateTimeField(verbose_name="ends at")),
+                ("capacity", models.PositiveIntegerField(verbose_name="capacity")),
+                ("published", models.BooleanField(default=True, verbose_name="published")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="created at"
+                    ),
+                ),
+                (
+                    "branch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="classes",
+                        to="backoffice.branch",
+                        verbose_name="branch",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'class',
-                'verbose_name_plural': 'classes',
-                'ordering': ['starts_at', 'pk'],
+                "verbose_name": "class",
+                "verbose_name_plural": "classes",
+                "ordering": ["starts_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ClassRegistration',
+            name="ClassRegistration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('registered', 'Registered'), ('cancelled', 'Cancelled')], default='registered', max_length=12, verbose_name='status')),
-                ('registered_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='registered at')),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True, verbose_name='cancelled at')),
-                ('reminded_at', models.DateTimeField(blank=True, null=True, verbose_name='reminded at')),
-                ('attended', models.BooleanField(blank=True, null=True, verbose_name='attended')),
-                ('attendance_marked_at', models.DateTimeField(blank=True, null=True, verbose_name='attendance marked at')),
-                ('attendance_marked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='attendance marked by')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='class_registrations', to=settings.AUTH_USER_MODEL, verbose_name='customer')),
-                ('training_class', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='registrations', to='support.trainingclass', verbose_name='class')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("registered", "Registered"), ("cancelled", "Cancelled")],
+                        default="registered",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "registered_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="registered at"
+                    ),
+                ),
+                (
+                    "cancelled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="cancelled at"),
+                ),
+                (
+                    "reminded_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="reminded at"),
+                ),
+                ("attended", models.BooleanField(blank=True, null=True, verbose_name="attended")),
+                (
+                    "attendance_marked_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="attendance marked at"
+                    ),
+                ),
+                (
+                    "attendance_marked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="attendance marked by",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="class_registrations",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "training_class",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="registrations",
+                        to="support.trainingclass",
+                        verbose_name="class",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'class registration',
-                'verbose_name_plural': 'class registrations',
-                'ordering': ['registered_at', 'pk'],
+                "verbose_name": "class registration",
+                "verbose_name_plural": "class registrations",
+                "ordering": ["registered_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Feedback',
+            name="Feedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('suggestion', 'Suggestion'), ('problem', 'Problem'), ('praise', 'Praise')], max_length=12, verbose_name='kind')),
-                ('text', models.TextField(max_length=2000, verbose_name='text')),
-                ('rating', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='rating')),
-                ('page', models.CharField(blank=True, max_length=255, verbose_name='page')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='created at')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='feedback', to=settings.AUTH_USER_MODEL, verbose_name='customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("suggestion", "Suggestion"),
+                            ("problem", "Problem"),
+                            ("praise", "Praise"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("text", models.TextField(max_length=2000, verbose_name="text")),
+                (
+                    "rating",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="rating",
+                    ),
+                ),
+                ("page", models.CharField(blank=True, max_length=255, verbose_name="page")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="created at"
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="feedback",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'feedback',
-                'verbose_name_plural': 'feedback',
-                'ordering': ['-created_at', '-pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('rating__isnull', True), models.Q(('rating__gte', 1), ('rating__lte', 5)), _connector='OR'), name='support_feedback_rating_1_to_5')],
+                "verbose_name": "feedback",
+                "verbose_name_plural": "feedback",
+                "ordering": ["-created_at", "-pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("rating__isnull", True),
+                            models.Q(("rating__gte", 1), ("rating__lte", 5)),
+                            _connector="OR",
+                        ),
+                        name="support_feedback_rating_1_to_5",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='trainingclass',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='support_class_ends_after_start'),
+            model_name="trainingclass",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="support_class_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingclass',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1)), name='support_class_capacity_positive'),
+            model_name="trainingclass",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__gte", 1)), name="support_class_capacity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingclass',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('branch__isnull', True), ('mode', 'online')), models.Q(('branch__isnull', False), ('mode', 'branch')), _connector='OR'), name='support_class_branch_iff_in_person'),
+            model_name="trainingclass",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("branch__isnull", True), ("mode", "online")),
+                    models.Q(("branch__isnull", False), ("mode", "branch")),
+                    _connector="OR",
+                ),
+                name="support_class_branch_iff_in_person",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='classregistration',
-            constraint=models.UniqueConstraint(fields=('training_class', 'customer'), name='support_one_registration_per_class'),
+            model_name="classregistration",
+            constraint=models.UniqueConstraint(
+                fields=("training_class", "customer"), name="support_one_registration_per_class"
+            ),
         ),
     ]

@@ -303,7 +303,9 @@ def _attendance_world():
     online = OnlineClassFactory(starts_at=start, ends_at=start + timedelta(hours=1))
     rows += [(online, True)]
     for c, attended in rows:
-        ClassRegistration.objects.create(training_class=c, customer=UserFactory(), attended=attended)
+        ClassRegistration.objects.create(
+            training_class=c, customer=UserFactory(), attended=attended
+        )
     # Cancelled registrations and classes outside the period do not count.
     ClassRegistration.objects.create(
         training_class=online, customer=UserFactory(), status="cancelled", attended=True
@@ -315,7 +317,9 @@ def _attendance_world():
 def test_attendance_by_branch_on_known_numbers():
     sh, bj = _attendance_world()
     today = timezone.localdate()
-    rows = {r["branch_code"]: r for r in classes.attendance_by_branch(today - timedelta(days=30), today)}
+    rows = {
+        r["branch_code"]: r for r in classes.attendance_by_branch(today - timedelta(days=30), today)
+    }
     assert rows["CL001"]["classes"] == 1 and rows["CL001"]["registered"] == 4
     assert rows["CL001"]["attended"] == 3 and rows["CL001"]["attendance_rate"] == Decimal("0.75")
     assert (rows["CL002"]["registered"], rows["CL002"]["marked"], rows["CL002"]["attended"]) == (
@@ -342,7 +346,9 @@ def test_the_attendance_report_page_and_csv(django_assert_max_num_queries):
     assert len(lines) == 4  # header, two branches, online
     assert any(line.startswith("CL001,") and ",4,4,3,0.7500" in line for line in lines)
     bad = client.get(reverse("backoffice:class_attendance_report"), {"start": "x", "end": "y"})
-    assert bad.status_code == 200 and 'data-testid="attendance-by-branch"' not in bad.content.decode()
+    assert (
+        bad.status_code == 200 and 'data-testid="attendance-by-branch"' not in bad.content.decode()
+    )
     # A teller or an agent does not read the report.
     assert (
         staff_client(staff(TELLER, at=branch("CL001")))
@@ -350,9 +356,12 @@ def test_the_attendance_report_page_and_csv(django_assert_max_num_queries):
         .status_code
         == 403
     )
-    assert staff_client(staff(SUPPORT_AGENT)).get(
-        reverse("backoffice:class_attendance_report_csv")
-    ).status_code == 403
+    assert (
+        staff_client(staff(SUPPORT_AGENT))
+        .get(reverse("backoffice:class_attendance_report_csv"))
+        .status_code
+        == 403
+    )
 
 
 def test_seed_is_idempotent():
@@ -369,5 +378,7 @@ def test_seed_is_idempotent():
     assert TrainingClass.objects.count() == 5
     assert TrainingClass.objects.filter(title_en__contains="for seniors").count() == 2
     assert ClassRegistration.objects.filter(attended=True).count() == 2
-    assert ClassRegistration.objects.filter(training_class__starts_at__gt=timezone.now()).count() == 4
+    assert (
+        ClassRegistration.objects.filter(training_class__starts_at__gt=timezone.now()).count() == 4
+    )
     assert Feedback.objects.count() == 3
