@@ -16,6 +16,7 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -37,6 +38,7 @@ from backoffice.roles import TELLER
 from backoffice.services import staff_member_upsert
 from config.api_errors import ApplicationError
 from support import tickets as support_tickets
+from support.models_classes import ClassRegistration, TrainingClass
 from support.models_tickets import Ticket, TicketAttachment, TicketMessage
 from tests.accounts.factories import PASSWORD, TOTPDeviceFactory, UserFactory, totp_code
 from tests.wallet.factories import MerchantFactory, WalletFactory, funded_wallet
@@ -118,6 +120,9 @@ EXCLUDED = {
     "api:tutorial": "a published tutorial is the bank's public help content, readable by everyone; drafts answer 404 (tests/support/test_kb_pages.py)",
     "kb:notice": "a published security or service notice is the bank's announcement to everyone; drafts and expired ones answer 404 to all (tests/support/test_notices.py)",
     "kb:notice_dismiss": "dismissing a public notice's banner: the dismissal belongs to the caller (their account, or a visitor's session) (tests/support/test_notices.py)",
+    "classes:register": "a class is the bank's, open to every customer (the page lists them publicly); registering acts on the session user's own registration, never on another's (tests/support/test_classes.py)",
+    "classes:cancel": "cancels the session user's own registration for the class in the URL: nobody else's object is named; another customer gets 'not registered' and nothing changes (tests/support/test_classes.py)",
+    "api:class-registration": "the caller's own registration for the class in the URL (POST takes a seat, DELETE gives it back): nobody else's object is named; another customer's DELETE answers 404 as for no registration (tests/support/test_classes.py)",
     "referral_link": "a referral link is public by design (shared with friends): it only keeps the code in the visitor's session and redirects to sign-up, showing nothing of the referrer",
 }
 
@@ -260,6 +265,11 @@ def owner_state(world: World):
             .values_list("reference", "state", "assignee_id", "escalated_at")
         ),
         "ticket messages": TicketMessage.objects.filter(ticket__customer=owner).count(),
+        "class registrations": list(
+            ClassRegistration.objects.filter(customer=owner)
+            .order_by("pk")
+            .values_list("status", "attended", "attendance_marked_by_id")
+        ),
     }
 
 
@@ -650,7 +660,30 @@ def _ticket_reply(world: World) -> Target:
     return Target(target.kwargs, target.secrets, data={"body": "矩阵回复"})
 
 
+def _class_attended_by_owner(world: World) -> Target:
+    """A class at a branch that is not the matrix teller's, started an hour ago, with the owner
+    registered: its attendance sheet is a staff page showing the owner (masked)."""
+    here = Branch.objects.get_or_create(code="MX-CLASS", defaults={"name": "矩阵课程支行"})[0]
+    starts = timezone.now() - timedelta(hours=1)
+    training_class = TrainingClass.objects.create(
+        title="矩阵课程",
+        mode="branch",
+        branch=here,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        capacity=5,
+    )
+    registration = ClassRegistration.objects.create(
+        training_class=training_class, customer=world.owner
+    )
+    return Target({"pk": training_class.pk}, data={"attended": [registration.pk]})
+
+
 FACTORIES: dict[str, Case] = {
+    # A class's attendance sheet (issue 7): a staff page, refused to every customer (403); the
+    # teller of another branch gets 404 as for a class that does not exist, and marks nothing.
+    # Staff who may: tests/support/test_classes.py.
+    "backoffice:class_attendance": Case(_class_attended_by_owner, owner_status=(403,)),
     # Support tickets (issue 7): the customer's own, by random reference; the staff pages about
     # one are refused to every customer (403) and to staff who are not support agents.
     "support:ticket": Case(_ticket, owner_sees_secret=True),

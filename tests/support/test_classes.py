@@ -80,10 +80,7 @@ def test_the_page_is_in_english_too(client):
 )
 def test_registrations_refused_with_a_clear_message(client, setup, message):
     customer = UserFactory()
-    if setup == "past":
-        training_class = past_class()
-    else:
-        training_class = TrainingClassFactory(capacity=1)
+    training_class = past_class() if setup == "past" else TrainingClassFactory(capacity=1)
     if setup == "full":
         classes.class_register(customer=UserFactory(), class_id=training_class.pk)
     if setup == "twice":
@@ -365,9 +362,9 @@ def test_the_attendance_report_page_and_csv(django_assert_max_num_queries):
 
 
 def test_seed_is_idempotent():
-    from support.seed_classes import demo_classes_ensure, demo_feedback_ensure
     from support.models_classes import TrainingClass
     from support.models_feedback import Feedback
+    from support.seed_classes import demo_classes_ensure, demo_feedback_ensure
 
     branches = {"SH001": branch("SH001"), "BJ001": branch("BJ001")}
     customers = [UserFactory() for _ in range(3)]
