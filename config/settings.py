@@ -295,6 +295,10 @@ SPECTACULAR_SETTINGS = {
         "FundOrderKindEnum": "wealth.models.FundOrder.Kind",
         "KbArticleKindEnum": "support.models_kb.Article.Kind",
         "NoticeKindEnum": "support.models_kb.Notice.Kind",
+        "ClassModeEnum": "support.models_classes.TrainingClass.Mode",
+        "ModeEnum": "wealth.models.FundOrder.Mode",
+        "ClassLanguageEnum": "support.models_classes.TrainingClass.Language",
+        "FeedbackKindEnum": "support.models_feedback.Feedback.Kind",
     },
 }
 
