@@ -59,7 +59,7 @@ def upcoming_class_or_none(pk) -> TrainingClass | None:
 
 
 def registrations_of(customer) -> QuerySet[ClassRegistration]:
-    """The customer's active registrations, soonest class first (past ones included)."""
+    """The customer's active registrations, latest class first (past ones included)."""
     return (
         ClassRegistration.objects.filter(customer=customer, status=Status.REGISTERED)
         .select_related("training_class__branch")
@@ -176,7 +176,7 @@ def class_reminders_queue(*, now: datetime | None = None) -> int:
     and that was not reminded yet. Run by a periodic task; a second run finds nothing to do."""
     now = now or timezone.now()
     due = list(
-        ClassRegistration.objects.select_for_update(skip_locked=True)
+        ClassRegistration.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(
             status=Status.REGISTERED,
             reminded_at__isnull=True,

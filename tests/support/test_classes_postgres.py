@@ -39,3 +39,15 @@ def test_one_customer_registering_twice_at_once_holds_one_seat():
     )
     assert sorted(kind for kind, _ in outcomes) == ["error", "error", "ok"]
     assert ClassRegistration.objects.filter(customer=customer).count() == 1
+
+
+def test_the_reminder_queue_runs_on_postgresql_and_skips_rows_another_run_holds():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    training_class = TrainingClassFactory(starts_at=timezone.now() + timedelta(hours=10))
+    classes.class_register(customer=UserFactory(), class_id=training_class.pk)
+    outcomes = together(2, lambda i: classes.class_reminders_queue())
+    assert sorted(result for _kind, result in outcomes) == [0, 1], outcomes
+    assert ClassRegistration.objects.filter(reminded_at__isnull=False).count() == 1
