@@ -59,7 +59,7 @@ DEMO_CLASSES = [
         100,
     ),
     (
-        "Online class: the wallet in English",
+        "线上英文课堂：数字钱包入门",
         "Online class: the wallet in English",
         "面向外籍客户的英文课程：开通、充值、付款与换汇。",
         "For international customers: activation, top-ups, payments and currency exchange.",
