@@ -124,6 +124,8 @@ class AuditEvent(models.Model):
         TICKET_ESCALATE = "ticket_escalate", _("Ticket: escalated")
         TICKET_STATE = "ticket_state", _("Ticket: state changed")
         TICKET_ATTACHMENT_DOWNLOAD = "ticket_attachment", _("Ticket: attachment downloaded")
+        CLASS_ATTENDANCE = "class_attendance", _("Class attendance marked")
+        FEEDBACK_EXPORT = "feedback_export", _("Customer feedback exported")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Done")

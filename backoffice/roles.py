@@ -68,6 +68,11 @@ ROLE_PERMISSIONS = {
         *NOTICE_PERMISSIONS,
         *SLA_CALENDAR_PERMISSIONS,
         *SURVEY_PERMISSIONS,
+        # classes (培训课程): scheduled in the admin; registrations are read-only there
+        "support.add_trainingclass",
+        "support.change_trainingclass",
+        "support.view_trainingclass",
+        "support.view_classregistration",
     ),
     # The support lead reads the knowledge base's votes and deflection rate in the admin.
     SUPPORT_LEAD: (

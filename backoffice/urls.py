@@ -6,6 +6,7 @@ from . import (
     reconciliation_views,
     views,
     views_access,
+    views_classes,
     views_customer_actions,
     views_kpi,
     views_risk,
@@ -95,6 +96,25 @@ urlpatterns = [
     path("surveys/", views_surveys.survey_results, name="survey_results"),
     path("surveys/export.csv", views_surveys.survey_results_csv, name="survey_results_csv"),
     path("surveys/<int:pk>/", views_surveys.survey_detail_results, name="survey_detail_results"),
+    # classes and in-app feedback (issue 7)
+    path("classes/", views_classes.class_list, name="classes"),
+    path(
+        "classes/attendance/",
+        views_classes.attendance_report,
+        name="class_attendance_report",
+    ),
+    path(
+        "classes/attendance.csv",
+        views_classes.attendance_report_csv,
+        name="class_attendance_report_csv",
+    ),
+    path(
+        "classes/<int:pk>/attendance/",
+        views_classes.class_attendance,
+        name="class_attendance",
+    ),
+    path("feedback/", views_classes.feedback_list, name="feedback"),
+    path("feedback/export.csv", views_classes.feedback_csv, name="feedback_csv"),
     # support tickets (issue 7)
     path("support/", views_tickets.support_queue, name="support_queue"),
     path("support/sla/", views_sla.support_sla, name="support_sla"),

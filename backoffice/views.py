@@ -55,6 +55,7 @@ AUDIT_PAGE_SIZE = 50
 @staff_required
 def home(request):
     """The person's work: the cards their roles get (home_cards.py), and their tools."""
+    from . import classes_staff
     from .break_glass import can_break_glass, can_review_break_glass
     from .home_cards import cards_for
     from .reconciliation import can_reconcile
@@ -80,6 +81,9 @@ def home(request):
             "can_see_team_training": can_see_team_training(request.user),
             "can_reconcile": can_reconcile(request.user),
             "can_see_kpis": can_see_kpis(request.user),
+            "can_mark_attendance": classes_staff.can_mark_any_attendance(request.user),
+            "can_read_class_report": classes_staff.can_read_attendance_report(request.user),
+            "can_read_feedback": classes_staff.can_read_feedback(request.user),
         },
     )
 

@@ -297,6 +297,10 @@ SPECTACULAR_SETTINGS = {
         "FundOrderKindEnum": "wealth.models.FundOrder.Kind",
         "KbArticleKindEnum": "support.models_kb.Article.Kind",
         "NoticeKindEnum": "support.models_kb.Notice.Kind",
+        "ClassModeEnum": "support.models_classes.TrainingClass.Mode",
+        "ModeEnum": "wealth.models.FundOrder.Mode",
+        "ClassLanguageEnum": "support.models_classes.TrainingClass.Language",
+        "FeedbackKindEnum": "support.models_feedback.Feedback.Kind",
     },
 }
 
@@ -542,6 +546,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "support.nps_invite_sample",
         "schedule": crontab(hour=10, minute=0, day_of_week=1),
     },
+    # Classes (support/classes.py): the reminder the day before, once per registration; every
+    # 15 minutes so a class is reminded 23¾ to 24 hours ahead.
+    "support-class-reminders": {
+        "task": "support.class_reminders",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 # KPI dashboards: customers with an email at these domains are test wallets, not counted.
 KPI_EXCLUDED_EMAIL_DOMAINS = env.list("KPI_EXCLUDED_EMAIL_DOMAINS", default=["test.invalid"])
@@ -576,6 +586,8 @@ SUPPORT_LARGE_AMOUNT = env.str("SUPPORT_LARGE_AMOUNT", default="5000")
 # Per customer and minute: tickets opened, and messages written.
 SUPPORT_TICKETS_PER_MINUTE = env.int("SUPPORT_TICKETS_PER_MINUTE", default=3)
 SUPPORT_MESSAGES_PER_MINUTE = env.int("SUPPORT_MESSAGES_PER_MINUTE", default=20)
+# In-app feedback (support/feedback.py): at most this many per customer and minute.
+SUPPORT_FEEDBACK_PER_MINUTE = env.int("SUPPORT_FEEDBACK_PER_MINUTE", default=3)
 # Attachments (images and PDF, support/attachments.py): size, count per message, image pixels.
 SUPPORT_ATTACHMENT_MAX_BYTES = env.int("SUPPORT_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 SUPPORT_ATTACHMENTS_PER_MESSAGE = env.int("SUPPORT_ATTACHMENTS_PER_MESSAGE", default=5)

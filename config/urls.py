@@ -55,6 +55,7 @@ api_v1 = [
     ),
     path("", include(support_tickets_api.urlpatterns)),
     path("", include("support.urls_api_surveys")),
+    path("", include("support.urls_api_classes")),
     path("notifications/", notifications_api.NotificationListApi.as_view(), name="notifications"),
     path(
         "notifications/read/",
@@ -73,6 +74,8 @@ urlpatterns = [
     path("wealth/", include("wealth.urls")),
     path("support/", include("support.urls_tickets")),
     path("surveys/", include("support.urls_surveys")),
+    path("classes/", include("support.urls_classes")),
+    path("feedback/", include("support.urls_feedback")),
     path("r/<str:code>/", promotions_views.referral_link, name="referral_link"),
     path("legal/<slug:document>/", accounts_views.legal, name="legal"),
     path("verify/receipt/", wallet_views.verify_receipt, name="verify_receipt"),

@@ -1,7 +1,10 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from .admin_kb import *  # noqa: F403
 from .admin_surveys import *  # noqa: F403
+from .models_classes import ClassRegistration, TrainingClass
+from .models_feedback import Feedback
 from .models_sla import CalendarDay, SlaPolicy, WorkingHours
 from .models_tickets import CannedReply, Ticket, TicketEvent, TicketMessage
 
@@ -91,3 +94,47 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         "resolution_minutes",
     )
     list_filter = ("category", "priority")
+
+
+@admin.register(TrainingClass)
+class TrainingClassAdmin(TranslationAdmin):
+    """Campaign admins schedule classes; seats and attendance are the services' (read-only)."""
+
+    list_display = ("title", "mode", "branch", "language", "starts_at", "capacity", "published")
+    list_filter = ("mode", "language", "published", "branch")
+    search_fields = ("title", "description")
+    date_hierarchy = "starts_at"
+    list_select_related = ("branch",)
+
+
+@admin.register(ClassRegistration)
+class ClassRegistrationAdmin(admin.ModelAdmin):
+    list_display = ("training_class", "customer", "status", "attended", "reminded_at")
+    list_filter = ("status", "attended")
+    list_select_related = ("training_class", "customer")
+    readonly_fields = [f.name for f in ClassRegistration._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "kind", "rating", "page")
+    list_filter = ("kind", "rating")
+    readonly_fields = [f.name for f in Feedback._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

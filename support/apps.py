@@ -20,3 +20,6 @@ class SupportConfig(AppConfig):
         from . import surveys
 
         surveys.connect()
+        from . import classes
+
+        classes.connect()

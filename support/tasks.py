@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import sla, surveys, tickets
+from . import classes, sla, surveys, tickets
 
 
 @shared_task(name="support.sla_check", acks_late=True, soft_time_limit=240, time_limit=270)
@@ -22,3 +22,9 @@ def tickets_autoclose() -> int:
 def nps_invite_sample() -> int:
     """Invite this run's random sample of active customers to the NPS survey."""
     return surveys.nps_invite_sample()
+
+
+@shared_task(name="support.class_reminders", acks_late=True, ignore_result=True)
+def class_reminders() -> int:
+    """Queue the reminders of tomorrow's classes (each registration once; the outbox sends)."""
+    return classes.class_reminders_queue()

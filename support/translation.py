@@ -2,6 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
+from .models_classes import TrainingClass
 from .models_kb import Article, KbCategory, Notice, TutorialStep
 from .models_surveys import Survey, SurveyChoice, SurveyQuestion
 
@@ -46,3 +47,9 @@ class SurveyQuestionTranslation(TranslationOptions):
 class SurveyChoiceTranslation(TranslationOptions):
     fields = ("text",)
     required_languages = ("zh-hans",)
+
+
+@register(TrainingClass)
+class TrainingClassTranslation(TranslationOptions):
+    fields = ("title", "description")
+    required_languages = {"zh-hans": ("title",)}

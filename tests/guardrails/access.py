@@ -16,6 +16,7 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -37,6 +38,7 @@ from backoffice.roles import TELLER
 from backoffice.services import staff_member_upsert
 from config.api_errors import ApplicationError
 from support import tickets as support_tickets
+from support.models_classes import ClassRegistration, TrainingClass
 from support.models_surveys import SurveyAnswer, SurveyInvitation
 from support.models_tickets import Ticket, TicketAttachment, TicketMessage
 from tests.accounts.factories import PASSWORD, TOTPDeviceFactory, UserFactory, totp_code
@@ -124,6 +126,9 @@ EXCLUDED = {
     "api:survey": "an admin-built survey is the bank's, readable by every customer while it is open; closed ones answer 404 to all (tests/support/test_survey_builder.py)",
     "api:survey-responses": "answers the open survey in the URL as the caller (one response per customer, a DB constraint): nobody else's object is named (tests/support/test_survey_builder.py)",
     "backoffice:survey_detail_results": "results of a bank's admin-built survey, in aggregate and without authors: no customer's object; only support leads and campaign admins may open it, customers and other staff get 403 (tests/support/test_survey_metrics.py)",
+    "classes:register": "a class is the bank's, open to every customer (the page lists them publicly); registering acts on the session user's own registration, never on another's (tests/support/test_classes.py)",
+    "classes:cancel": "cancels the session user's own registration for the class in the URL: nobody else's object is named; another customer gets 'not registered' and nothing changes (tests/support/test_classes.py)",
+    "api:class-registration": "the caller's own registration for the class in the URL (POST takes a seat, DELETE gives it back): nobody else's object is named; another customer's DELETE answers 404 as for no registration (tests/support/test_classes.py)",
     "referral_link": "a referral link is public by design (shared with friends): it only keeps the code in the visitor's session and redirects to sign-up, showing nothing of the referrer",
 }
 
@@ -276,6 +281,11 @@ def owner_state(world: World):
         ),
         "invoices": list(
             Invoice.objects.filter(user=owner).order_by("pk").values_list("pk", "status", "round")
+        ),
+        "class registrations": list(
+            ClassRegistration.objects.filter(customer=owner)
+            .order_by("pk")
+            .values_list("status", "attended", "attendance_marked_by_id")
         ),
     }
 
@@ -760,6 +770,25 @@ def _failed_invoice(world: World) -> Target:
     return _issued_invoice(world, fail=True)
 
 
+def _class_attended_by_owner(world: World) -> Target:
+    """A class at a branch that is not the matrix teller's, started an hour ago, with the owner
+    registered: its attendance sheet is a staff page showing the owner (masked)."""
+    here = Branch.objects.get_or_create(code="MX-CLASS", defaults={"name": "矩阵课程支行"})[0]
+    starts = timezone.now() - timedelta(hours=1)
+    training_class = TrainingClass.objects.create(
+        title="矩阵课程",
+        mode="branch",
+        branch=here,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        capacity=5,
+    )
+    registration = ClassRegistration.objects.create(
+        training_class=training_class, customer=world.owner
+    )
+    return Target({"pk": training_class.pk}, data={"attended": [registration.pk]})
+
+
 FACTORIES: dict[str, Case] = {
     # E-invoices (issue 10): the owner's payment, titles and invoices, by id.
     "wallet:invoice_request": Case(_payment_to_invoice),
@@ -780,6 +809,10 @@ FACTORIES: dict[str, Case] = {
     "api:invoice-email": Case(
         _issued_invoice, method="POST", owner_status=(202,), owner_writes=False
     ),
+    # A class's attendance sheet (issue 7): a staff page, refused to every customer (403); the
+    # teller of another branch gets 404 as for a class that does not exist, and marks nothing.
+    # Staff who may: tests/support/test_classes.py.
+    "backoffice:class_attendance": Case(_class_attended_by_owner, owner_status=(403,)),
     # Support tickets (issue 7): the customer's own, by random reference; the staff pages about
     # one are refused to every customer (403) and to staff who are not support agents.
     "support:ticket": Case(_ticket, owner_sees_secret=True),

@@ -164,3 +164,55 @@ def built_survey(*, opens_days_ago=1, closes_in_days=30, title="服务满意度�
                     question=question, text_zh_hans=czh, text_en=cen, position=n
                 )
     return survey
+
+
+# --- classes and feedback -------------------------------------------------------------------
+
+
+class TrainingClassFactory(factory.django.DjangoModelFactory):
+    """A published class at a branch, starting in three days."""
+
+    class Meta:
+        model = "support.TrainingClass"
+
+    title_zh_hans = factory.Sequence(lambda n: f"数字钱包课程{n}")
+    title_en = factory.Sequence(lambda n: f"Wallet class {n}")
+    description_zh_hans = "课程介绍。"
+    description_en = "About the class."
+    mode = "branch"
+    branch = factory.LazyFunction(lambda: _branch("CL001"))
+    address = "二楼活动室"
+    language = "zh-hans"
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=1))
+    capacity = 10
+
+
+class OnlineClassFactory(TrainingClassFactory):
+    mode = "online"
+    branch = None
+    address = ""
+    join_url = "https://meeting.example.com/class"
+
+
+def _branch(code: str):
+    from backoffice.models import Branch
+
+    return Branch.objects.get_or_create(code=code, defaults={"name": f"支行 {code}"})[0]
+
+
+def past_class(**kwargs):
+    """A class that started an hour ago (made directly: nobody may register for it now)."""
+    starts = timezone.now() - timedelta(hours=1)
+    return TrainingClassFactory(starts_at=starts, ends_at=starts + timedelta(hours=2), **kwargs)
+
+
+class FeedbackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "support.Feedback"
+
+    customer = factory.SubFactory(UserFactory)
+    kind = "suggestion"
+    text = factory.Sequence(lambda n: f"建议{n}")
+    rating = 4
+    page = "/dashboard/"

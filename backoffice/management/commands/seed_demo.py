@@ -238,6 +238,19 @@ class Command(BaseCommand):
         from support.seed_kb import demo_kb_ensure, demo_notice_ensure
 
         demo_kb_ensure()  # FAQ, tutorials and the security guide (issue 7)
+        # Classes at the demo branches and online, registrations, a past class's attendance,
+        # and some in-app feedback (issue 7).
+        from support.seed_classes import demo_classes_ensure, demo_feedback_ensure
+
+        demo_customers = list(
+            User.objects.filter(email__in=[c[0] for c in DEMO_CUSTOMERS]).order_by("pk")
+        )
+        demo_classes_ensure(
+            branches={b.code: b for b in (branch, second_branch)},
+            customers=demo_customers,
+            teller=User.objects.get(email="teller@demo.example"),
+        )
+        demo_feedback_ensure(customers=demo_customers)
         demo_notice_ensure()  # a security notice: banner and every customer's inbox
         # Surveys (issue 7): six months of CSAT and NPS answers, a survey open now.
         from support.seed_surveys import demo_survey_answers_ensure, demo_survey_ensure
