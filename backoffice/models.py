@@ -116,6 +116,10 @@ class AuditEvent(models.Model):
         RISK_REJECT = "risk_reject", _("Held payment rejected")
         RISK_ASK = "risk_ask", _("Customer asked to confirm a held payment")
         RISK_NOTE = "risk_note", _("Note on a held payment")
+        CHAT_AVAILABILITY = "chat_availability", _("Chat availability changed")
+        CHAT_PICK_UP = "chat_pick_up", _("Chat picked up")
+        CHAT_END = "chat_end", _("Chat ended")
+        CALLBACK_DONE = "callback_done", _("Callback done")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Done")

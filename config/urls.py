@@ -70,6 +70,7 @@ urlpatterns = [
     path("help/", include("support.urls_kb")),
     path("rewards/", include("promotions.urls")),
     path("wealth/", include("wealth.urls")),
+    path("support/chat/", include("support.urls_chat")),
     path("support/", include("support.urls_tickets")),
     path("r/<str:code>/", promotions_views.referral_link, name="referral_link"),
     path("legal/<slug:document>/", accounts_views.legal, name="legal"),

@@ -16,3 +16,7 @@ class SupportConfig(AppConfig):
         from . import tickets
 
         tickets.connect()
+
+        from . import chat
+
+        chat.connect()
