@@ -48,3 +48,6 @@ class BackofficeConfig(AppConfig):
         from .cards_tickets import register_cards as register_ticket_cards
 
         register_ticket_cards()
+        from .cards_chat import register_cards as register_chat_cards
+
+        register_chat_cards()

@@ -141,7 +141,9 @@ def chat_start(*, customer, message: str = "") -> Chat:
         body = _clean_message(body)
     if not within_service_hours():
         _refuse(
-            _("The chat is open %(hours)s (Beijing time). Please leave a ticket or ask us to call you back.")
+            _(
+                "The chat is open %(hours)s (Beijing time). Please leave a ticket or ask us to call you back."
+            )
             % {"hours": service_hours().label},
             code="chat_closed",
         )
@@ -324,7 +326,9 @@ def recent_ended_chats(limit: int = 10):
 
 
 @transaction.atomic
-def callback_request(*, customer, scheduled_for: datetime | None, phone: str = "", topic: str = "") -> Callback:
+def callback_request(
+    *, customer, scheduled_for: datetime | None, phone: str = "", topic: str = ""
+) -> Callback:
     """A customer asks to be phoned: in the future, within service hours, at most
     SUPPORT_CALLBACK_MAX_DAYS ahead; on the number entered or, if none, their profile's."""
     errors: dict[str, list[str]] = {}

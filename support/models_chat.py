@@ -97,8 +97,8 @@ class Chat(models.Model):
         indexes = [models.Index(fields=["state", "created_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(state="waiting") | models.Q(agent__isnull=False),
-                name="support_chat_picked_up_has_agent",
+                condition=~models.Q(state="active") | models.Q(agent__isnull=False),
+                name="support_chat_active_has_agent",
             )
         ]
 

@@ -33,7 +33,11 @@ def wants_json(request) -> bool:
 
 def json_refusal(error: ApplicationError) -> JsonResponse:
     return JsonResponse(
-        {"detail": str(error.detail), "code": getattr(error.detail, "code", "invalid"), "errors": error.fields},
+        {
+            "detail": str(error.detail),
+            "code": getattr(error.detail, "code", "invalid"),
+            "errors": error.fields,
+        },
         status=error.status_code,
     )
 

@@ -4,15 +4,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('backoffice', '0014_merged_choices'),
+        ("backoffice", "0014_merged_choices"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('customer_search', 'Customer search'), ('customer_view', 'Customer view'), ('audit_search', 'Audit trail search'), ('audit_export', 'Audit trail export'), ('wallet_freeze', 'Wallet frozen'), ('kyc_level2_grant', 'Verified in person (level 2)'), ('approval_request', 'Four eyes: requested'), ('approval_approve', 'Four eyes: approved and executed'), ('approval_fail', 'Four eyes: approved but failed'), ('approval_reject', 'Four eyes: rejected'), ('approval_withdraw', 'Four eyes: withdrawn'), ('approval_expire', 'Four eyes: expired'), ('till_open', 'Till opened'), ('till_close', 'Till closed'), ('cash_in', 'Cash deposit'), ('cash_out', 'Cash withdrawal'), ('cash_reconcile', 'End-of-day cash reconciliation'), ('onboarding_step', 'Onboarding step'), ('onboarding_completed', 'Customer onboarded'), ('setup_link_issued', 'Setup link issued'), ('setup_link_resend', 'Setup link sent again'), ('document_image_view', 'Identity document image viewed'), ('reveal', 'Masked field revealed'), ('break_glass', 'Break-glass access'), ('break_glass_review', 'Break-glass review'), ('training_attempt', 'Training quiz taken'), ('reconciliation_resolve', 'Bank reconciliation exception resolved'), ('campaign_fund', 'Campaign pool funded'), ('vouchers_issue', 'Vouchers issued'), ('experience_start', 'Experience mode started'), ('risk_case_view', 'Held payment reviewed'), ('risk_release', 'Held payment released'), ('risk_reject', 'Held payment rejected'), ('risk_ask', 'Customer asked to confirm a held payment'), ('risk_note', 'Note on a held payment'), ('chat_availability', 'Chat availability changed'), ('chat_pick_up', 'Chat picked up'), ('chat_end', 'Chat ended'), ('callback_done', 'Callback done')], max_length=40, verbose_name='action'),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("customer_search", "Customer search"),
+                    ("customer_view", "Customer view"),
+                    ("audit_search", "Audit trail search"),
+                    ("audit_export", "Audit trail export"),
+                    ("wallet_freeze", "Wallet frozen"),
+                    ("kyc_level2_grant", "Verified in person (level 2)"),
+                    ("approval_request", "Four eyes: requested"),
+                    ("approval_approve", "Four eyes: approved and executed"),
+                    ("approval_fail", "Four eyes: approved but failed"),
+                    ("approval_reject", "Four eyes: rejected"),
+                    ("approval_withdraw", "Four eyes: withdrawn"),
+                    ("approval_expire", "Four eyes: expired"),
+                    ("till_open", "Till opened"),
+                    ("till_close", "Till closed"),
+                    ("cash_in", "Cash deposit"),
+                    ("cash_out", "Cash withdrawal"),
+                    ("cash_reconcile", "End-of-day cash reconciliation"),
+                    ("onboarding_step", "Onboarding step"),
+                    ("onboarding_completed", "Customer onboarded"),
+                    ("setup_link_issued", "Setup link issued"),
+                    ("setup_link_resend", "Setup link sent again"),
+                    ("document_image_view", "Identity document image viewed"),
+                    ("reveal", "Masked field revealed"),
+                    ("break_glass", "Break-glass access"),
+                    ("break_glass_review", "Break-glass review"),
+                    ("training_attempt", "Training quiz taken"),
+                    ("reconciliation_resolve", "Bank reconciliation exception resolved"),
+                    ("campaign_fund", "Campaign pool funded"),
+                    ("vouchers_issue", "Vouchers issued"),
+                    ("experience_start", "Experience mode started"),
+                    ("risk_case_view", "Held payment reviewed"),
+                    ("risk_release", "Held payment released"),
+                    ("risk_reject", "Held payment rejected"),
+                    ("risk_ask", "Customer asked to confirm a held payment"),
+                    ("risk_note", "Note on a held payment"),
+                    ("chat_availability", "Chat availability changed"),
+                    ("chat_pick_up", "Chat picked up"),
+                    ("chat_end", "Chat ended"),
+                    ("callback_done", "Callback done"),
+                ],
+                max_length=40,
+                verbose_name="action",
+            ),
         ),
     ]
