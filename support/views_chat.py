@@ -142,6 +142,7 @@ def poll_json(chat: Chat, after: int, *, viewer: str, ticket_url: str = "") -> J
             "ticket_url": ticket_url,
         },
         headers={"Cache-Control": "no-store"},
+        json_dumps_params={"ensure_ascii": False},
     )
 
 

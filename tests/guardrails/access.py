@@ -16,6 +16,7 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -37,6 +38,7 @@ from backoffice.roles import TELLER
 from backoffice.services import staff_member_upsert
 from config.api_errors import ApplicationError
 from support import tickets as support_tickets
+from support.models_chat import Callback, Chat, ChatMessage
 from support.models_tickets import Ticket, TicketAttachment, TicketMessage
 from tests.accounts.factories import PASSWORD, TOTPDeviceFactory, UserFactory, totp_code
 from tests.wallet.factories import MerchantFactory, WalletFactory, funded_wallet
@@ -260,6 +262,15 @@ def owner_state(world: World):
             .values_list("reference", "state", "assignee_id", "escalated_at")
         ),
         "ticket messages": TicketMessage.objects.filter(ticket__customer=owner).count(),
+        "chats": list(
+            Chat.objects.filter(customer=owner)
+            .order_by("pk")
+            .values_list("reference", "state", "agent_id", "ticket_id")
+        ),
+        "chat messages": ChatMessage.objects.filter(chat__customer=owner).count(),
+        "callbacks": list(
+            Callback.objects.filter(customer=owner).order_by("pk").values_list("pk", "state")
+        ),
     }
 
 
@@ -650,7 +661,45 @@ def _ticket_reply(world: World) -> Target:
     return Target(target.kwargs, target.secrets, data={"body": "矩阵回复"})
 
 
+SECRET_CHAT_TEXT = "矩阵私密聊天内容"
+
+
+def _chat(world: World) -> Target:
+    # Through the ORM: no agent needs to be available, and no rate limit applies.
+    chat = Chat.objects.create(customer=world.owner)
+    ChatMessage.objects.create(chat=chat, author=world.owner, body=SECRET_CHAT_TEXT)
+    return Target({"reference": chat.reference}, {"chat message": SECRET_CHAT_TEXT})
+
+
+def _chat_message(world: World) -> Target:
+    target = _chat(world)
+    return Target(target.kwargs, target.secrets, data={"body": "矩阵聊天回复"})
+
+
+def _callback(world: World) -> Target:
+    callback = Callback.objects.create(
+        customer=world.owner,
+        phone=world.owner.phone,
+        scheduled_for=timezone.now() + timedelta(days=1),
+        topic="矩阵回电",
+    )
+    return Target({"pk": callback.pk}, {"callback topic": "矩阵回电"}, data={"outcome": "reached"})
+
+
 FACTORIES: dict[str, Case] = {
+    # Live chat (issue 7): the customer's own chat by its random reference; the agents' pages
+    # about one, and marking a callback done, are refused to every customer (403) and to staff
+    # who are not support agents (403 before any lookup, the same for a missing chat).
+    "chat:chat": Case(_chat, owner_sees_secret=True),
+    "chat:messages": Case(_chat, owner_sees_secret=True),
+    "chat:send": Case(_chat_message, method="POST", owner_status=(302,)),
+    "chat:end": Case(_chat, method="POST", owner_status=(302,)),
+    "backoffice:chat": Case(_chat, owner_status=(403,)),
+    "backoffice:chat_pick_up": Case(_chat, method="POST", owner_status=(403,)),
+    "backoffice:chat_messages": Case(_chat, owner_status=(403,)),
+    "backoffice:chat_send": Case(_chat_message, method="POST", owner_status=(403,)),
+    "backoffice:chat_end": Case(_chat, method="POST", owner_status=(403,)),
+    "backoffice:callback_done": Case(_callback, method="POST", owner_status=(403,)),
     # Support tickets (issue 7): the customer's own, by random reference; the staff pages about
     # one are refused to every customer (403) and to staff who are not support agents.
     "support:ticket": Case(_ticket, owner_sees_secret=True),
