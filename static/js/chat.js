@@ -68,6 +68,7 @@
           data.messages.forEach(append);
           if (data.state !== state) {
             state = data.state;
+            root.dataset.state = state;
             stateLabel.textContent = data.state_label;
             document.querySelectorAll("[data-chat-waiting]").forEach((el) => {
               el.hidden = state !== "waiting";
