@@ -91,7 +91,9 @@ def test_when_closed_the_page_offers_a_ticket_the_hotline_and_a_callback(setting
 
 def _tomorrow_local(hour: int) -> str:
     day = timezone.localdate(timezone.now(), SHANGHAI) + timedelta(days=1)
-    return datetime(day.year, day.month, day.day, hour, 0).strftime("%Y-%m-%dT%H:%M")
+    return datetime(day.year, day.month, day.day, hour, 0, tzinfo=SHANGHAI).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
 
 
 def test_the_callback_form_books_or_names_the_wrong_field(settings):
