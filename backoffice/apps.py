@@ -51,3 +51,6 @@ class BackofficeConfig(AppConfig):
         from .cards_surveys import register_cards as register_survey_cards
 
         register_survey_cards()
+        from .cards_chat import register_cards as register_chat_cards
+
+        register_chat_cards()

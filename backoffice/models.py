@@ -126,6 +126,10 @@ class AuditEvent(models.Model):
         TICKET_ATTACHMENT_DOWNLOAD = "ticket_attachment", _("Ticket: attachment downloaded")
         CLASS_ATTENDANCE = "class_attendance", _("Class attendance marked")
         FEEDBACK_EXPORT = "feedback_export", _("Customer feedback exported")
+        CHAT_AVAILABILITY = "chat_availability", _("Chat availability changed")
+        CHAT_PICK_UP = "chat_pick_up", _("Chat picked up")
+        CHAT_END = "chat_end", _("Chat ended")
+        CALLBACK_DONE = "callback_done", _("Callback done")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Done")

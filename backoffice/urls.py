@@ -6,6 +6,7 @@ from . import (
     reconciliation_views,
     views,
     views_access,
+    views_chat,
     views_classes,
     views_customer_actions,
     views_kpi,
@@ -144,4 +145,14 @@ urlpatterns = [
         views_tickets.support_ticket_state,
         name="support_ticket_state",
     ),
+    # live chat and callbacks (issue 7); not under support/, whose <reference> catches all
+    path("chat/", views_chat.chat_console, name="chat_console"),
+    path("chat/availability/", views_chat.chat_availability, name="chat_availability"),
+    path("chat/<str:reference>/", views_chat.chat_detail, name="chat"),
+    path("chat/<str:reference>/pick-up/", views_chat.chat_pick_up, name="chat_pick_up"),
+    path("chat/<str:reference>/messages/", views_chat.chat_messages, name="chat_messages"),
+    path("chat/<str:reference>/send/", views_chat.chat_send, name="chat_send"),
+    path("chat/<str:reference>/end/", views_chat.chat_end, name="chat_end"),
+    path("callbacks/", views_chat.callbacks_due, name="callbacks"),
+    path("callbacks/<int:pk>/done/", views_chat.callback_done, name="callback_done"),
 ]

@@ -638,3 +638,17 @@ BACKOFFICE_SETUP_LINKS_PER_HOUR = env.int("BACKOFFICE_SETUP_LINKS_PER_HOUR", def
 EXPERIENCE_SESSION_SECONDS = env.int("EXPERIENCE_SESSION_SECONDS", default=15 * 60)
 EXPERIENCE_STARTING_BALANCE = env.str("EXPERIENCE_STARTING_BALANCE", default="1000.00")
 EXPERIENCE_MAX_BALANCE = env.str("EXPERIENCE_MAX_BALANCE", default="5000.00")
+
+# --- Live chat and callbacks (support/chat.py) ---------------------------------------------
+# Service hours of the chat and of callbacks, every day, in SUPPORT_CHAT_TIME_ZONE
+# ("HH:MM-HH:MM"; "00:00-24:00" is all day).
+SUPPORT_CHAT_HOURS = env.str("SUPPORT_CHAT_HOURS", default="08:00-22:00")
+SUPPORT_CHAT_TIME_ZONE = env.str("SUPPORT_CHAT_TIME_ZONE", default="Asia/Shanghai")
+# The hotline shown when the chat is closed (a demo number in the style of 95588).
+SUPPORT_HOTLINE = env.str("SUPPORT_HOTLINE", default="95568")
+# Per customer and minute: chats started, chat messages written, callbacks requested.
+SUPPORT_CHATS_PER_MINUTE = env.int("SUPPORT_CHATS_PER_MINUTE", default=3)
+SUPPORT_CHAT_MESSAGES_PER_MINUTE = env.int("SUPPORT_CHAT_MESSAGES_PER_MINUTE", default=30)
+SUPPORT_CALLBACKS_PER_MINUTE = env.int("SUPPORT_CALLBACKS_PER_MINUTE", default=3)
+# How far ahead a callback may be booked.
+SUPPORT_CALLBACK_MAX_DAYS = env.int("SUPPORT_CALLBACK_MAX_DAYS", default=14)

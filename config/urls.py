@@ -72,6 +72,7 @@ urlpatterns = [
     path("help/", include("support.urls_kb")),
     path("rewards/", include("promotions.urls")),
     path("wealth/", include("wealth.urls")),
+    path("support/chat/", include("support.urls_chat")),
     path("support/", include("support.urls_tickets")),
     path("surveys/", include("support.urls_surveys")),
     path("classes/", include("support.urls_classes")),

@@ -23,3 +23,6 @@ class SupportConfig(AppConfig):
         from . import classes
 
         classes.connect()
+        from . import chat
+
+        chat.connect()

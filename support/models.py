@@ -1,3 +1,4 @@
+from .models_chat import *  # noqa: F403
 from .models_classes import *  # noqa: F403
 from .models_feedback import *  # noqa: F403
 from .models_kb import *  # noqa

@@ -38,6 +38,7 @@ from backoffice.roles import TELLER
 from backoffice.services import staff_member_upsert
 from config.api_errors import ApplicationError
 from support import tickets as support_tickets
+from support.models_chat import Callback, Chat, ChatMessage
 from support.models_classes import ClassRegistration, TrainingClass
 from support.models_surveys import SurveyAnswer, SurveyInvitation
 from support.models_tickets import Ticket, TicketAttachment, TicketMessage
@@ -286,6 +287,15 @@ def owner_state(world: World):
             ClassRegistration.objects.filter(customer=owner)
             .order_by("pk")
             .values_list("status", "attended", "attendance_marked_by_id")
+        ),
+        "chats": list(
+            Chat.objects.filter(customer=owner)
+            .order_by("pk")
+            .values_list("reference", "state", "agent_id", "ticket_id")
+        ),
+        "chat messages": ChatMessage.objects.filter(chat__customer=owner).count(),
+        "callbacks": list(
+            Callback.objects.filter(customer=owner).order_by("pk").values_list("pk", "state")
         ),
     }
 
@@ -789,6 +799,31 @@ def _class_attended_by_owner(world: World) -> Target:
     return Target({"pk": training_class.pk}, data={"attended": [registration.pk]})
 
 
+SECRET_CHAT_TEXT = "矩阵私密聊天内容"
+
+
+def _chat(world: World) -> Target:
+    # Through the ORM: no agent needs to be available, and no rate limit applies.
+    chat = Chat.objects.create(customer=world.owner)
+    ChatMessage.objects.create(chat=chat, author=world.owner, body=SECRET_CHAT_TEXT)
+    return Target({"reference": chat.reference}, {"chat message": SECRET_CHAT_TEXT})
+
+
+def _chat_message(world: World) -> Target:
+    target = _chat(world)
+    return Target(target.kwargs, target.secrets, data={"body": "矩阵聊天回复"})
+
+
+def _callback(world: World) -> Target:
+    callback = Callback.objects.create(
+        customer=world.owner,
+        phone=world.owner.phone,
+        scheduled_for=timezone.now() + timedelta(days=1),
+        topic="矩阵回电",
+    )
+    return Target({"pk": callback.pk}, {"callback topic": "矩阵回电"}, data={"outcome": "reached"})
+
+
 FACTORIES: dict[str, Case] = {
     # E-invoices (issue 10): the owner's payment, titles and invoices, by id.
     "wallet:invoice_request": Case(_payment_to_invoice),
@@ -813,6 +848,19 @@ FACTORIES: dict[str, Case] = {
     # teller of another branch gets 404 as for a class that does not exist, and marks nothing.
     # Staff who may: tests/support/test_classes.py.
     "backoffice:class_attendance": Case(_class_attended_by_owner, owner_status=(403,)),
+    # Live chat (issue 7): the customer's own chat by its random reference; the agents' pages
+    # about one, and marking a callback done, are refused to every customer (403) and to staff
+    # who are not support agents (403 before any lookup, the same for a missing chat).
+    "chat:chat": Case(_chat, owner_sees_secret=True),
+    "chat:messages": Case(_chat, owner_sees_secret=True),
+    "chat:send": Case(_chat_message, method="POST", owner_status=(302,)),
+    "chat:end": Case(_chat, method="POST", owner_status=(302,)),
+    "backoffice:chat": Case(_chat, owner_status=(403,)),
+    "backoffice:chat_pick_up": Case(_chat, method="POST", owner_status=(403,)),
+    "backoffice:chat_messages": Case(_chat, owner_status=(403,)),
+    "backoffice:chat_send": Case(_chat_message, method="POST", owner_status=(403,)),
+    "backoffice:chat_end": Case(_chat, method="POST", owner_status=(403,)),
+    "backoffice:callback_done": Case(_callback, method="POST", owner_status=(403,)),
     # Support tickets (issue 7): the customer's own, by random reference; the staff pages about
     # one are refused to every customer (403) and to staff who are not support agents.
     "support:ticket": Case(_ticket, owner_sees_secret=True),

@@ -188,6 +188,15 @@ class Command(BaseCommand):
             ),
             agent=User.objects.get(email="agent@demo.example"),
         )
+        # Live chat (issue 7): a finished chat with its ticket, a callback due, the agent online.
+        from support.seed_chat import demo_chat_ensure
+
+        demo_chat_ensure(
+            customers=list(
+                User.objects.filter(email__in=[c[0] for c in DEMO_CUSTOMERS]).order_by("pk")
+            ),
+            agent=User.objects.get(email="agent@demo.example"),
+        )
 
         # Support SLAs: the calendar and policies, and weeks of met and breached clocks for the
         # lead's attainment page (issue 7).
