@@ -10,21 +10,23 @@ activations, branch assignments and reward grants. Balances are untouched: only 
 `ledger_audit` stays clean. Made once: re-seeding adds nothing.
 """
 
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pgtrigger
+from allauth.account.models import EmailAddress
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import LinkedAccount, User
 from backoffice.models import Branch, CustomerBranch
-from backoffice.seed import DEMO_MERCHANTS, demo_customer_ensure
+from backoffice.seed import DEMO_MERCHANTS, demo_customer_ensure, demo_funding_sources_ensure
 from backoffice.services import customer_branch_assign
 from promotions.models import RewardGrant
 from wallet import services as wallet_services
-from wallet.models import Transaction, Wallet
+from wallet.models import FundingOrder, Transaction, Wallet
+from wallet.services.funding import BankStillPending, funding_progress, withdrawal_create
 from wallet.services.reversals import transaction_reverse
 
 HISTORY_DOMAIN = "history.demo.example"
@@ -56,6 +58,7 @@ def demo_kpi_history_ensure(*, tellers: dict[str, User], reverser: User) -> None
     branches = list(Branch.objects.filter(code__in=tellers).order_by("code"))
     merchants = [code for code, _name, _category in DEMO_MERCHANTS]
     dated: dict[int, datetime] = {}  # transaction id -> when it happened
+    orders: dict[int, datetime] = {}  # withdrawal (funding order) id -> when it was asked
     joined: dict[int, datetime] = {}  # user id -> registration
     activated: dict[int, datetime] = {}  # user id -> activation
     active_users: list[User] = []
@@ -70,6 +73,8 @@ def demo_kpi_history_ensure(*, tellers: dict[str, User], reverser: User) -> None
         User.objects.filter(pk=user.pk).update(
             kyc_level=0 if i % 10 < 4 else (1 if i % 10 < 8 else 2)
         )
+        if i % 10 == 9:  # one in ten never clicked the verification link
+            EmailAddress.objects.filter(user=user).update(verified=False)
         joined[user.pk] = registered
         branch = branches[i % len(branches)]
         # Two in three onboarded by the branch's teller; the others chose the branch.
@@ -87,6 +92,7 @@ def demo_kpi_history_ensure(*, tellers: dict[str, User], reverser: User) -> None
             metadata={"demo_history": True},
         )
         dated[opening.pk] = activated[user.pk] + timedelta(minutes=5)
+        demo_funding_sources_ensure(user=user)  # a sandbox card and bank account to withdraw to
         active_users.append(user)
 
     payments = 0
@@ -96,9 +102,13 @@ def demo_kpi_history_ensure(*, tellers: dict[str, User], reverser: User) -> None
         for step, day in enumerate(_days(first, today, every=MOVEMENT_EVERY_DAYS)):
             # Around the clock: some just before or after midnight in the bank's time zone.
             when = _at(day, (8 + 3 * step + n) % 24, (11 * step + n) % 60)
-            kind = (step + n) % 4
+            kind = (step + n) % 5
             key = f"history-{user.pk}-{step}"
-            if kind == 3:
+            if kind == 4:
+                txn = _withdrawal(
+                    user=user, amount=Decimal("50.00"), key=key, orders=orders, when=when
+                )
+            elif kind == 3:
                 txn = wallet_services.wallet_fund_from_clearing(
                     wallet=user.wallet,
                     amount=Decimal("200.00"),
@@ -131,7 +141,27 @@ def demo_kpi_history_ensure(*, tellers: dict[str, User], reverser: User) -> None
                         )
                     dated[refund.pk] = when + timedelta(days=1, hours=2)
             dated[txn.pk] = when
-    _date_back(dated=dated, joined=joined, activated=activated)
+    _date_back(dated=dated, joined=joined, activated=activated, orders=orders)
+
+
+def _withdrawal(*, user: User, amount: Decimal, key: str, orders: dict, when) -> Transaction:
+    """To the customer's bank account, settled by the sandbox bank as the outbox task would."""
+    source = (
+        LinkedAccount.objects.filter(
+            user=user,
+            kind__in=LinkedAccount.WITHDRAWABLE_KINDS,
+            status=LinkedAccount.Status.VERIFIED,
+        )
+        .order_by("pk")
+        .first()
+    )
+    order = withdrawal_create(
+        user=user, source_id=source.pk, amount=amount, currency="CNY", idempotency_key=key
+    ).order
+    with suppress(BankStillPending):  # left pending, as a slow bank would
+        funding_progress(order_id=order.pk)  # a no-op if the outbox already settled it
+    orders[order.pk] = when
+    return order.transaction
 
 
 def _days(first, last, *, every: int):
@@ -142,8 +172,13 @@ def _days(first, last, *, every: int):
 
 
 @transaction.atomic
-def _date_back(*, dated, joined, activated) -> None:
+def _date_back(*, dated, joined, activated, orders) -> None:
     """Move what the services stamped today back to when it happened (before sealing)."""
+    for pk, when in orders.items():
+        FundingOrder.objects.filter(pk=pk).update(created_at=when)
+        FundingOrder.objects.filter(pk=pk, decided_at__isnull=False).update(
+            decided_at=when + timedelta(hours=1)
+        )
     with _frozen_columns_ignored():
         for pk, when in dated.items():
             Transaction.objects.filter(pk=pk).update(created_at=when)

@@ -32,7 +32,7 @@ def test_seed_demo_dates_months_of_history_back_and_the_ledger_still_audits_clea
 
     theirs = Transaction.objects.filter(entries__account__wallet__user__in=customers).distinct()
     kinds = set(theirs.values_list("kind", flat=True))
-    assert {"top_up", "payment", "transfer", "reversal"} <= kinds
+    assert {"top_up", "payment", "transfer", "withdrawal", "reversal"} <= kinds
     assert theirs.order_by("created_at").first().created_at < now - timedelta(days=150)
     months = {(t.year, t.month) for t in theirs.values_list("created_at", flat=True)}
     assert len(months) >= 6
