@@ -74,8 +74,13 @@ def _generated_rows(url: str) -> int | None:
 
 
 def _manage(*args: str, env: dict) -> None:
+    """A management command; its output (the demo's notification e-mails) is not the bench's."""
     subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
 
 
@@ -92,6 +97,9 @@ def _environment(url: str) -> dict:
         "REDIS_URL": "",
         "LOG_LEVEL": "WARNING",
         "DATABASE_CONN_MAX_AGE": "60",
+        # Pages render static URLs; the bench fetches only the HTML, so no collected manifest
+        # is needed (and the vendored Chart.js names a source map that is not there).
+        "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
     }
 
 
