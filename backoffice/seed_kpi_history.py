@@ -31,11 +31,13 @@ from wallet.services.reversals import transaction_reverse
 
 HISTORY_DOMAIN = "history.demo.example"
 HISTORY_DAYS = 180
-CUSTOMERS = 20
+CUSTOMERS = 15
 # Surnames and given names of the history customers, combined by position.
 _SURNAMES = "陈林黄周吴徐孙马朱胡郭何高罗郑梁谢宋唐许"
 _GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "杰"]
-MOVEMENT_EVERY_DAYS = 9
+MOVEMENT_EVERY_DAYS = 15
+# Linking a sandbox bank account and settling withdrawals is slow: only some customers withdraw.
+WITHDRAWING_EVERY = 3
 REVERSAL_EVERY = 7  # one payment in seven is refunded (reversed) by the branch
 
 
@@ -63,7 +65,7 @@ def demo_kpi_history_ensure(*, tellers: dict[str, User], reverser: User) -> None
     activated: dict[int, datetime] = {}  # user id -> activation
     active_users: list[User] = []
     for i in range(CUSTOMERS):
-        registered = _at(today - timedelta(days=HISTORY_DAYS - i * 8), 10 + i % 8, 7 * i % 60)
+        registered = _at(today - timedelta(days=HISTORY_DAYS - i * 11), 10 + i % 8, 7 * i % 60)
         user = demo_customer_ensure(
             email=f"history{i + 1:02d}@{HISTORY_DOMAIN}",
             password=None,
@@ -92,7 +94,8 @@ def demo_kpi_history_ensure(*, tellers: dict[str, User], reverser: User) -> None
             metadata={"demo_history": True},
         )
         dated[opening.pk] = activated[user.pk] + timedelta(minutes=5)
-        demo_funding_sources_ensure(user=user)  # a sandbox card and bank account to withdraw to
+        if len(active_users) % WITHDRAWING_EVERY == 0:
+            demo_funding_sources_ensure(user=user)  # a sandbox card and bank account
         active_users.append(user)
 
     payments = 0
@@ -104,7 +107,7 @@ def demo_kpi_history_ensure(*, tellers: dict[str, User], reverser: User) -> None
             when = _at(day, (8 + 3 * step + n) % 24, (11 * step + n) % 60)
             kind = (step + n) % 5
             key = f"history-{user.pk}-{step}"
-            if kind == 4:
+            if kind == 4 and n % WITHDRAWING_EVERY == 0:
                 txn = _withdrawal(
                     user=user, amount=Decimal("50.00"), key=key, orders=orders, when=when
                 )
