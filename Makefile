@@ -14,7 +14,7 @@ CONTRACT_TESTS := tests/guardrails/test_api_contract.py
 # Set by CI to collect a JUnit report of each run.
 JUNIT_DIR ?=
 
-.PHONY: install run test guardrails worker beat lint format messages translations clean
+.PHONY: install run test guardrails worker beat lint format messages translations clean bench bench-kpi
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -57,6 +57,12 @@ beat: install
 # Needs DATABASE_URL=postgres://... and pgbench; prints name=value lines, ratios last.
 bench: install
 	$(PY) -m bench
+
+# Needs DATABASE_URL=postgres://...; builds (once per ROWS, default 10,000,000 transactions) a
+# database of 1 million customers in SQL, then prints kpi_dashboard_p95_ms= and
+# kpi_rollup_vs_raw_ratio= (bench/kpi.py). Takes long: not part of `make bench`.
+bench-kpi: install
+	$(PY) -m bench.kpi
 
 lint: install
 	$(BIN)/ruff check .

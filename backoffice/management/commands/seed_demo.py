@@ -221,6 +221,17 @@ class Command(BaseCommand):
             customers=list(User.objects.filter(email__in=[c[0] for c in DEMO_CUSTOMERS]))
         )
         demo_referrals_and_points_ensure()
+        # Six months of customers and their movements for the KPI dashboards (issue 9): after
+        # the campaigns (activations earn the bonus), before sealing (it dates transactions back).
+        from backoffice.seed_kpi_history import demo_kpi_history_ensure
+
+        demo_kpi_history_ensure(
+            tellers={
+                "SH001": User.objects.get(email=DEMO_STAFF[0][0]),
+                "BJ001": User.objects.get(email=SECOND_BRANCH_STAFF[0][0]),
+            },
+            reverser=User.objects.get(email="manager@demo.example"),
+        )
         # Bank reconciliation (issue 11): 赵磊 tops up and withdraws through the sandbox bank, and
         # the days the bank books them are reconciled: exceptions wait in the staff portal.
         from backoffice.seed_reconciliation import demo_reconciliation_ensure
