@@ -205,43 +205,50 @@ for _figure in (
 
 
 def _register_support_figures() -> None:
-    """Support's figures join when the support app has them (wired at merge). Each is called
-    as compute(KpiFilters) and should answer one number (or None); an error shows "—"."""
+    """Support's figures, each defined once in the support app and adapted to the dashboard's
+    filters in backoffice/kpi/support_figures.py."""
+    from . import support_figures
+
     specs = (
-        ("support.metrics", "csat", "csat", _("CSAT"), _("Satisfaction score (support)."), "ratio"),
-        ("support.metrics", "nps", "nps", _("NPS"), _("Net promoter score (support)."), "ratio"),
         (
-            "support.metrics",
-            "complaints_per_10k",
+            support_figures.csat,
+            "csat",
+            _("CSAT"),
+            _("Share of satisfaction answers (1–5, after a resolved ticket) that are 4 or 5."),
+            "ratio",
+        ),
+        (
+            support_figures.nps,
+            "nps",
+            _("NPS"),
+            _(
+                "Net promoter score: % of promoters (9–10) minus % of detractors (0–6), from −100 to 100."
+            ),
+            "score",
+        ),
+        (
+            support_figures.complaints_per_10k,
             "complaints_per_10k",
             _("Complaints per 10,000 customers"),
-            _("Complaints in the period per 10,000 customers (support)."),
-            "ratio",
+            _("Complaint tickets opened in the period per 10,000 customers."),
+            "score",
         ),
         (
-            "support.sla",
-            "attainment",
+            support_figures.sla_attainment,
             "sla_attainment",
             _("Ticket SLA attainment"),
-            _("Share of tickets answered within their SLA (support)."),
+            _("Share of ticket SLA clocks (first response, update, resolution) met in the period."),
             "ratio",
         ),
         (
-            "support.classes",
-            "attendance_by_branch",
+            support_figures.class_attendance,
             "class_attendance",
             _("Class attendance"),
-            _("Attendance of the classes held at branches (support)."),
+            _("Of the registrations whose attendance was marked, the share who attended."),
             "ratio",
         ),
     )
-    import importlib
-
-    for module_name, function_name, key, label, help_text, unit in specs:
-        try:
-            function = getattr(importlib.import_module(module_name), function_name)
-        except (ImportError, AttributeError):
-            continue
+    for function, key, label, help_text, unit in specs:
         register(Figure(key, label, help_text, unit, compute=function))
 
 
