@@ -222,7 +222,7 @@ def _register_support_figures() -> None:
             "nps",
             _("NPS"),
             _(
-                "Net promoter score: % of promoters (9–10) minus % of detractors (0–6), from −100 to 100."
+                "Net promoter score: the share of promoters (9–10) minus the share of detractors (0–6), in points from −100 to 100."
             ),
             "score",
         ),
