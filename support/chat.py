@@ -248,7 +248,10 @@ def _transcript_ticket(chat: Chat, *, category: str, actor) -> Ticket | None:
         customer_id=chat.customer_id,
         category=category,
         priority=tickets.priority_for(category=category),
-        subject=_("Live chat %(reference)s") % {"reference": chat.reference},
+        # No chat reference in the subject: it is linked from the chat, and a random code would
+        # read as stray Latin letters in a Chinese subject line.
+        subject=_("Live chat of %(date)s")
+        % {"date": timezone.localtime(chat.created_at).strftime("%Y-%m-%d %H:%M")},
         assignee_id=chat.agent_id,
         state=Ticket.State.RESOLVED if answered else Ticket.State.OPEN,
         created_at=chat.created_at,

@@ -109,7 +109,7 @@ def test_ending_by_the_agent_turns_the_transcript_into_a_resolved_ticket():
     ticket = ended.ticket
     assert ticket.customer == customer and ticket.category == "payment"
     assert ticket.state == Ticket.State.RESOLVED and ticket.assignee == agent
-    assert c.reference in ticket.subject
+    assert ticket.chat == ended and c.reference not in ticket.subject
     thread = list(ticket.messages.order_by("created_at", "pk"))
     assert [(m.body, m.from_staff) for m in thread] == [
         ("你好，我的转账没有到账", False),
