@@ -542,6 +542,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Support SLAs (support/sla.py): warnings 15 minutes before a breach, breaches escalated;
     # every minute, so a warning comes between 14 and 15 minutes ahead.
+    # Ticket attachment files whose message was rolled back (support/attachments.py), nightly.
+    "support-attachments-sweep": {
+        "task": "support.attachments_sweep",
+        "schedule": crontab(hour=3, minute=40),
+    },
     "support-sla-check": {
         "task": "support.sla_check",
         "schedule": 60.0,

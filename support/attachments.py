@@ -7,12 +7,15 @@ refused. Everything is checked before anything is stored: one bad file stores no
 """
 
 import io
+import os
 import unicodedata
 import warnings
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -186,3 +189,41 @@ def attachments_clean(uploads) -> list[CleanFile]:
         content = _clean_pdf(data, name) if kind == "pdf" else _clean_image(data, kind, name)
         cleaned.append(CleanFile(name=name, kind=kind, content=content))
     return cleaned
+
+
+# --- files left behind -------------------------------------------------------------------------
+
+SWEEP_BATCH = 500
+
+
+def _stored_files(storage, *, older_than: float):
+    """Names (relative to the storage) of the files written before `older_than` (epoch)."""
+    root = storage.location
+    for folder, _dirs, files in os.walk(root):
+        for file_name in files:
+            path = os.path.join(folder, file_name)
+            if os.path.getmtime(path) < older_than:
+                yield os.path.relpath(path, root).replace(os.sep, "/")
+
+
+def orphan_attachments_sweep(*, older_than: timedelta = timedelta(hours=1)) -> int:
+    """Delete attachment files that no attachment row names. A file is written while its message
+    is saved; if that transaction then rolls back (a later check refused the message), the row
+    is gone and the file stays. Only files older than `older_than` are looked at, so a message
+    still being written keeps its file. Returns how many files were deleted."""
+    from .models_tickets import TicketAttachment, ticket_file_storage
+
+    storage = ticket_file_storage()
+    if not os.path.isdir(storage.location):
+        return 0
+    cutoff = (timezone.now() - older_than).timestamp()
+    deleted = 0
+    names = list(_stored_files(storage, older_than=cutoff))
+    for start in range(0, len(names), SWEEP_BATCH):
+        batch = names[start : start + SWEEP_BATCH]
+        kept = set(TicketAttachment.objects.filter(file__in=batch).values_list("file", flat=True))
+        for name in batch:
+            if name not in kept:
+                storage.delete(name)
+                deleted += 1
+    return deleted

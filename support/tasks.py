@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import classes, sla, surveys, tickets
+from . import attachments, classes, sla, surveys, tickets
 
 
 @shared_task(name="support.sla_check", acks_late=True, soft_time_limit=240, time_limit=270)
@@ -28,3 +28,9 @@ def nps_invite_sample() -> int:
 def class_reminders() -> int:
     """Queue the reminders of tomorrow's classes (each registration once; the outbox sends)."""
     return classes.class_reminders_queue()
+
+
+@shared_task(name="support.attachments_sweep", acks_late=True, ignore_result=True)
+def attachments_sweep() -> int:
+    """Delete attachment files left behind by messages whose transaction rolled back."""
+    return attachments.orphan_attachments_sweep()

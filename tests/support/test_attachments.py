@@ -202,3 +202,45 @@ def test_a_file_on_an_internal_note_is_not_the_customers(owner_ticket):
     api = _api(customer)
     assert api.get(f"/api/v1/tickets/{t.reference}/attachments/").json() == []
     assert api.get(f"/api/v1/tickets/{t.reference}/attachments/{attachment.pk}/").status_code == 404
+
+
+def test_a_file_whose_message_rolled_back_is_swept_and_kept_files_stay(owner_ticket):
+    customer, owned = owner_ticket
+    from datetime import timedelta
+
+    from django.db import transaction
+
+    from support.attachments import orphan_attachments_sweep
+
+    kept = tickets.ticket_reply_by_customer(
+        ticket=owned,
+        customer=customer,
+        body="照片",
+        files=[_upload("kept.png", _png(), "image/png")],
+    ).attachments.get()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        tickets.ticket_reply_by_customer(
+            ticket=owned,
+            customer=customer,
+            body="会回滚",
+            files=[_upload("lost.png", _png(), "image/png")],
+        )
+        raise RuntimeError("a later step refused the message")
+    storage = kept.file.storage
+    on_disk = lambda: sorted(  # noqa: E731
+        name for name in _all_files(storage.location)
+    )
+    assert len(on_disk()) == 2  # the rolled-back message's file stayed behind
+
+    assert orphan_attachments_sweep() == 0  # too fresh: it may belong to a message being written
+    assert orphan_attachments_sweep(older_than=timedelta(seconds=-60)) == 1
+    assert on_disk() == [kept.file.name]
+    assert kept.file.storage.exists(kept.file.name)
+
+
+def _all_files(root):
+    import os
+
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            yield os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
