@@ -35,6 +35,7 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -165,9 +166,13 @@ def _reference(*, customers: int) -> _Reference:
             if campaign.budget < need:
                 Campaign.objects.filter(pk=campaign.pk).update(budget=need)
                 campaign.refresh_from_db()
-            promotion_services.campaign_fund(
-                campaign=campaign, amount=need - pool.balance, funded_by=None
-            )
+            # One posting may move at most WALLET_MAX_AMOUNT: a large pool is funded in parts.
+            largest = Decimal(settings.WALLET_MAX_AMOUNT)
+            missing = need - pool.balance
+            while missing > 0:
+                part = min(missing, largest)
+                promotion_services.campaign_fund(campaign=campaign, amount=part, funded_by=None)
+                missing -= part
         campaigns.append((campaign.pk, pool.pk))
     return _Reference(
         branches=[(branch.pk, tellers) for branch, tellers in branches],
