@@ -26,7 +26,7 @@ from accounts.phone import normalize_phone
 from notifications.models import Notification
 from notifications.services import notify, outbox_enqueue, register_handler
 
-from . import tickets
+from . import sla, surveys, tickets
 from .models_chat import AgentPresence, Callback, Chat, ChatMessage
 from .models_tickets import Ticket, TicketEvent, TicketMessage
 
@@ -274,6 +274,7 @@ def _transcript_ticket(chat: Chat, *, category: str, actor) -> Ticket | None:
         to_state=Ticket.State.OPEN,
         detail={"chat": chat.reference},
     )
+    _clocks_and_survey(ticket, lines, chat=chat, answered=answered, at=now)
     if answered:
         tickets._event(
             ticket,
@@ -283,6 +284,20 @@ def _transcript_ticket(chat: Chat, *, category: str, actor) -> Ticket | None:
             to_state=Ticket.State.RESOLVED,
         )
     return ticket
+
+
+def _clocks_and_survey(ticket: Ticket, lines, *, chat: Chat, answered: bool, at) -> None:
+    """A chat's ticket keeps SLA clocks like any other: opened when the chat began, answered at
+    the agent's first message, resolved when an answered chat ends — which, as for any resolved
+    ticket, asks the customer how satisfied they are. An unanswered chat waits in the queue."""
+    sla.sla_update(ticket=ticket, what=sla.OPENED, at=chat.created_at)
+    if not answered:
+        return
+    first_answer = next((line for line in lines if line.from_staff), None)
+    if first_answer is not None:
+        sla.sla_update(ticket=ticket, what=sla.STAFF_REPLY, at=first_answer.created_at)
+    sla.sla_update(ticket=ticket, what=sla.STATE, at=at, from_state=Ticket.State.OPEN)
+    surveys.csat_invite(ticket=ticket)
 
 
 # --- reads ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from config.api_errors import ApplicationError
 from notifications.models import Notification
 from support import chat
 from support.models_chat import Callback, Chat
+from support.models_surveys import SurveyInvitation
 from support.models_tickets import Ticket
 from tests.accounts.factories import UserFactory
 from tests.backoffice.factories import staff
@@ -115,6 +116,11 @@ def test_ending_by_the_agent_turns_the_transcript_into_a_resolved_ticket():
         ("你好，我的转账没有到账", False),
         ("已为您查询，款项已到账。", True),
     ]
+    # Clocks as for any ticket: answered and resolved in the chat, so none is left running; and
+    # the customer is asked how satisfied they are, as for any resolved ticket.
+    assert ticket.sla_clocks.filter(stopped_at__isnull=True).count() == 0
+    assert ticket.sla_clocks.filter(kind="first_response", met=True).exists()
+    assert SurveyInvitation.objects.filter(ticket=ticket, kind="csat").count() == 1
     with pytest.raises(ApplicationError) as excinfo:
         chat.chat_message_by_customer(chat=c, customer=customer, body="谢谢")
     assert _code(excinfo) == "chat_ended"
@@ -130,6 +136,7 @@ def test_a_customer_ending_an_unanswered_chat_leaves_an_open_ticket_in_the_queue
     assert ended.ticket.state == Ticket.State.OPEN
     assert ended.ticket.category == chat.DEFAULT_CATEGORY
     assert ended.ticket.assignee is None
+    assert ended.ticket.first_response_due is not None  # its SLA clocks run like any ticket's
 
 
 def test_only_the_chats_agent_or_customer_may_end_it():
