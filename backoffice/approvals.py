@@ -264,7 +264,7 @@ def approval_request_create(
     if pending.filter(expires_at__gt=timezone.now()).exists():
         raise _refuse(already, "already_pending", field="action", status=409)
     # One left pending past its expiry (the periodic task has not run yet) makes way.
-    for stale in pending.select_for_update():
+    for stale in pending.select_for_update(of=("self",)):
         _expire_one(stale)
     now = timezone.now()
     try:
@@ -430,7 +430,7 @@ def approvals_expire(*, now=None) -> int:
     for pk in ids:
         with transaction.atomic():
             approval = (
-                ApprovalRequest.objects.select_for_update(skip_locked=True)
+                ApprovalRequest.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("customer", "requested_by")
                 .filter(pk=pk, status=ApprovalRequest.Status.PENDING, expires_at__lte=now)
                 .first()

@@ -111,9 +111,9 @@ def invitation_send(*, invitation_id: int) -> None:
     token = invitation_token_issue(invitation=invitation)
     path = reverse("surveys:answer", kwargs={"token": token})
     if invitation.kind == Kind.CSAT:
-        title = _("How did we do with ticket %(reference)s?") % {
-            "reference": invitation.ticket.reference
-        }
+        # The subject, not the random reference: Latin letters would read as stray English in
+        # a Chinese sentence (and the subject is what the customer remembers).
+        title = _("How did we do with “%(subject)s”?") % {"subject": invitation.ticket.subject}
         question = _("Rate our help from 1 to 5, in one click.")
     else:
         title = _("Would you recommend our wallet?")

@@ -126,3 +126,14 @@ def no_otp_throttle(settings):
     """django-otp makes a device wait after a wrong code; tests that retry at once turn it off."""
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
     settings.OTP_STATIC_THROTTLE_FACTOR = 0
+
+
+@pytest.fixture
+def english(settings):
+    """English as the default language (pages without a language choice, services' messages):
+    for tests that read a message's wording; Chinese is checked by the translation guardrail."""
+    settings.LANGUAGE_CODE = "en"
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

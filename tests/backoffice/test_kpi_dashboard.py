@@ -20,6 +20,9 @@ from .factories import staff, staff_client
 from .kpi_history import History
 
 pytestmark = pytest.mark.django_db
+# Support's five figures, this period and the previous one (CSAT, NPS: one query each;
+# complaints: two; SLA attainment: one; class attendance: one), whatever the data.
+SUPPORT_FIGURE_QUERIES = 12
 URL = reverse("backoffice:kpi_dashboard")
 CSV = reverse("backoffice:kpi_csv")
 
@@ -151,7 +154,7 @@ def test_the_page_runs_a_fixed_number_of_queries(size, django_assert_max_num_que
     client = staff_client(staff(RISK_OFFICER))
     today = local_day(timezone.now())
     client.get(URL)  # sessions, second factor: warm
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(30 + SUPPORT_FIGURE_QUERIES):
         response = client.get(
             URL, {"start": (today - timedelta(days=90)).isoformat(), "grain": "week"}
         )

@@ -138,6 +138,7 @@ def test_an_adjustment_is_posted_only_when_a_second_risk_officer_approves(world)
     call_command("ledger_audit")
 
 
+@pytest.mark.usefixtures("english")
 def test_a_bank_fee_is_booked_to_the_banks_charges_through_four_eyes_with_no_customer(world):
     fee = world["fee"]
     clearing = LedgerAccount.objects.get(kind=LedgerAccount.Kind.BANK_CLEARING, currency="CNY")

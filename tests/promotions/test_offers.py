@@ -78,6 +78,7 @@ def test_without_consent_everyone_sees_the_same_general_list(market):
     ]
 
 
+@pytest.mark.usefixtures("english")
 def test_consenting_customers_with_different_spending_see_different_first_offers(market):
     diner = spender(market, "food")
     commuter = spender(market, "transport")
@@ -104,6 +105,7 @@ def test_reasons_in_chinese(market, settings):
     assert offers[0].reason in ("因为您经常在餐饮消费", "Because you often pay for food and drink")
 
 
+@pytest.mark.usefixtures("english")
 def test_wealth_products_stay_within_the_assessed_risk_tolerance(market):
     diner = spender(market, "food")
     AssessmentFactory(user=diner, risk_tolerance=RiskLevel.R2)

@@ -139,6 +139,7 @@ def test_a_customer_ending_an_unanswered_chat_leaves_an_open_ticket_in_the_queue
     assert ended.ticket.first_response_due is not None  # its SLA clocks run like any ticket's
 
 
+@pytest.mark.usefixtures("english")
 def test_only_the_chats_agent_or_customer_may_end_it():
     agent = available_agent()
     c = active_chat(agent)
@@ -168,6 +169,7 @@ def test_messages_are_checked():
     assert c.messages.count() == 1
 
 
+@pytest.mark.usefixtures("english")
 def test_chats_and_messages_are_rate_limited_per_customer(settings):
     settings.SUPPORT_CHATS_PER_MINUTE = 1
     settings.SUPPORT_CHAT_MESSAGES_PER_MINUTE = 2
@@ -243,6 +245,7 @@ def test_a_callback_refused_names_its_field_and_stores_nothing(settings, when, p
     assert not Callback.objects.exists()
 
 
+@pytest.mark.usefixtures("english")
 def test_a_callback_needs_a_phone_when_the_profile_has_none():
     customer = UserFactory(phone=None)
     with pytest.raises(ApplicationError) as excinfo:

@@ -70,6 +70,7 @@ def test_the_page_is_in_english_too(client):
     assert "Class for seniors" in page and "Upcoming classes" in page
 
 
+@pytest.mark.usefixtures("english")
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
@@ -99,6 +100,7 @@ def test_registrations_refused_with_a_clear_message(client, setup, message):
     assert list(ClassRegistration.objects.values_list("pk", "status")) == before
 
 
+@pytest.mark.usefixtures("english")
 def test_cancelling_a_started_class_is_refused():
     customer = UserFactory()
     training_class = past_class()
@@ -251,6 +253,7 @@ def test_who_may_mark_attendance():
     assert status(staff(SUPPORT_AGENT), online) == 404
 
 
+@pytest.mark.usefixtures("english")
 def test_attendance_before_the_class_starts_is_refused():
     here = branch("CL001")
     training_class = TrainingClassFactory(branch=here)

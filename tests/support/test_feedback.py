@@ -81,6 +81,7 @@ def test_bad_input_names_the_field_and_stores_nothing(client, data, field):
     assert not Feedback.objects.exists()
 
 
+@pytest.mark.usefixtures("english")
 def test_feedback_is_rate_limited_per_customer(client, settings):
     settings.SUPPORT_FEEDBACK_PER_MINUTE = 2
     customer = UserFactory()

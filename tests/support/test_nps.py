@@ -75,7 +75,7 @@ def test_the_task_uses_the_sample_size_setting_and_is_scheduled():
     for _ in range(4):
         _active()
     with override_settings(NPS_SAMPLE_SIZE=3):
-        assert nps_invite_sample.apply().get() == 3
+        assert nps_invite_sample.apply().result == 3
     entry = settings.CELERY_BEAT_SCHEDULE["support-nps-invite"]
     assert entry["task"] == "support.nps_invite_sample"
 

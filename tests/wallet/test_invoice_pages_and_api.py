@@ -36,6 +36,7 @@ def _issued(wallet, txn, title, capture) -> Invoice:
 # --- API ------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("english")
 def test_api_titles_crud_with_field_errors():
     user = funded_wallet().user
     api = api_for(user)
@@ -185,6 +186,7 @@ def test_request_from_the_payment_page_then_download_in_both_languages(
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
+@pytest.mark.usefixtures("english")
 def test_pages_show_a_refusal_and_field_errors_without_changing_anything(client):
     wallet = funded_wallet()
     client.force_login(wallet.user)

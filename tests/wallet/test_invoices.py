@@ -81,6 +81,7 @@ def test_the_check_character_is_computed_with_weights_3_to_the_i_mod_31():
 # --- titles -----------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("english")
 def test_a_company_title_needs_a_valid_taxpayer_id_named_by_field():
     user = funded_wallet().user
     for code, words in (("", "taxpayer ID"), ("91350100M000100Y44", "check character")):
@@ -272,6 +273,7 @@ def test_the_platform_failing_is_retried_then_succeeds(
     assert callbacks  # the first dispatch was queued after commit
 
 
+@pytest.mark.usefixtures("english")
 def test_after_the_last_attempt_it_fails_with_a_message_and_the_customer_retries(
     settings, django_capture_on_commit_callbacks
 ):

@@ -156,6 +156,10 @@ def test_a_row_slipped_in_below_the_watermark_is_reported_until_an_operator_resc
     assert chain_verify().breaches == []
 
 
+def _gaps_above(head, first_id: int) -> list[list[int]]:
+    return [gap[:2] for gap in head.open_gaps if gap[0] > first_id]
+
+
 def test_an_id_that_never_commits_is_watched_for_one_lag_then_given_up():
     funded_wallet("10.00")
     first_id = Transaction.objects.get().pk
@@ -163,8 +167,9 @@ def test_an_id_that_never_commits_is_watched_for_one_lag_then_given_up():
     ledger_seal_pending()
     head = SealChainHead.objects.get()
     assert head.cursor == first_id + 3
-    assert [gap[:2] for gap in head.open_gaps] == [[first_id + 1, first_id + 2]]
-    assert head.watermark == first_id  # the sealer still looks there for a late commit
+    # (On PostgreSQL, ids below first_id were taken by earlier tests' rolled-back postings.)
+    assert _gaps_above(head, first_id) == [[first_id + 1, first_id + 2]]
+    assert head.watermark <= first_id  # the sealer still looks there for a late commit
 
     lag_later = timezone.now() + timedelta(seconds=settings.LEDGER_SEAL_WATERMARK_LAG_SECONDS + 1)
     assert ledger_seal_pending(now=lag_later).sealed == 0
@@ -182,7 +187,7 @@ def test_a_late_commit_into_part_of_a_gap_leaves_the_rest_of_the_gap_watched():
     _unposted_transaction(pk=first_id + 4)
     assert ledger_seal_pending().sealed == 1
     head = SealChainHead.objects.get()
-    assert [gap[:2] for gap in head.open_gaps] == [
+    assert _gaps_above(head, first_id) == [
         [first_id + 1, first_id + 3],
         [first_id + 5, first_id + 9],
     ]
@@ -194,7 +199,7 @@ def test_a_late_commit_into_part_of_a_gap_leaves_the_rest_of_the_gap_watched():
 def test_a_round_looks_only_above_the_cursor_and_into_the_open_gaps():
     for _ in range(30):
         funded_wallet("1.00")
-    ledger_seal_pending()
+    ledger_seal_pending(now=timezone.now() + timedelta(hours=1))  # no gap is still watched
     cursor = SealChainHead.objects.get().cursor
     with CaptureQueriesContext(connection) as queries:
         assert ledger_seal(batch=10).sealed == 0

@@ -385,7 +385,7 @@ def reconciliation_adjustment_post(*, exception_id: int, actor, reason: str) -> 
     clearing account) against the customer's wallet, or for a bank fee against the bank's
     charges, and resolve the exception with it. Runs inside the approval's transaction."""
     exception = (
-        ReconciliationException.objects.select_for_update()
+        ReconciliationException.objects.select_for_update(of=("self",))
         .select_related("line")
         .get(pk=exception_id)
     )

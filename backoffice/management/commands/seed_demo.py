@@ -221,8 +221,15 @@ class Command(BaseCommand):
             customers=list(User.objects.filter(email__in=[c[0] for c in DEMO_CUSTOMERS]))
         )
         demo_referrals_and_points_ensure()
+        # Bank reconciliation (issue 11): 赵磊 tops up and withdraws through the sandbox bank, and
+        # the days the bank books them are reconciled: exceptions wait in the staff portal.
+        from backoffice.seed_reconciliation import demo_reconciliation_ensure
+
+        demo_reconciliation_ensure(customer=User.objects.get(email=SECOND_BRANCH_CUSTOMERS[0][0]))
         # Six months of customers and their movements for the KPI dashboards (issue 9): after
-        # the campaigns (activations earn the bonus), before sealing (it dates transactions back).
+        # the campaigns (activations earn the bonus), before sealing (it dates transactions back),
+        # and after the demo's bank days are reconciled (their statements hold today's activity,
+        # not history's).
         from backoffice.seed_kpi_history import demo_kpi_history_ensure
 
         demo_kpi_history_ensure(
@@ -232,11 +239,6 @@ class Command(BaseCommand):
             },
             reverser=User.objects.get(email="manager@demo.example"),
         )
-        # Bank reconciliation (issue 11): 赵磊 tops up and withdraws through the sandbox bank, and
-        # the days the bank books them are reconciled: exceptions wait in the staff portal.
-        from backoffice.seed_reconciliation import demo_reconciliation_ensure
-
-        demo_reconciliation_ensure(customer=User.objects.get(email=SECOND_BRANCH_CUSTOMERS[0][0]))
         demo_wealth_ensure(
             customers=list(User.objects.filter(email__in=[c[0] for c in DEMO_CUSTOMERS]))
         )
