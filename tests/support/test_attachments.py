@@ -204,7 +204,10 @@ def test_a_file_on_an_internal_note_is_not_the_customers(owner_ticket):
     assert api.get(f"/api/v1/tickets/{t.reference}/attachments/{attachment.pk}/").status_code == 404
 
 
-def test_a_file_whose_message_rolled_back_is_swept_and_kept_files_stay(owner_ticket):
+def test_a_file_whose_message_rolled_back_is_swept_and_kept_files_stay(
+    owner_ticket, settings, tmp_path
+):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path  # only this test's files
     customer, owned = owner_ticket
     from datetime import timedelta
 
