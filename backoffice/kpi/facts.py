@@ -7,22 +7,29 @@ Slice keys: `br` branch id and `st` onboarding staff id of the customer (backoff
 `chan` channel, `k` kind, `cur` currency, `d` the bank's day.
 """
 
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.db import connections, router
 from django.db.models import (
+    Case,
     CharField,
     Count,
     DateTimeField,
     Exists,
     ExpressionWrapper,
     F,
+    Func,
+    IntegerField,
+    Max,
     OuterRef,
     Q,
     Sum,
     Value,
+    When,
 )
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Abs, Coalesce, TruncDate
@@ -118,62 +125,196 @@ def transaction_rows(
     return qs.values(*group).annotate(count=Count("pk"), amount=Sum(Abs("amount"))).order_by(*group)
 
 
-def active_rows(day: date, *, scope=None, group=("br", "st"), by_channel=False):
-    """Distinct active customers on `day`, the 7 and the 30 days ending on it, per slice."""
+# DAU, WAU and MAU: distinct customers active on the day, in the 7 and in the 30 days ending on it.
+ACTIVE_WINDOWS = (("dau", 1), ("wau", 7), ("mau", 30))
+LONGEST_WINDOW = max(days for _name, days in ACTIVE_WINDOWS)
+
+
+def contiguous_ranges(days, *, longest: int = 92) -> list[tuple[date, date]]:
+    """Days as [(start, end)] runs of consecutive days, none longer than `longest` days, so a
+    set-based computation of many days reads each stretch once and no query grows without end."""
+    ranges: list[list[date]] = []
+    for day in sorted(set(days)):
+        follows = ranges and day == ranges[-1][1] + timedelta(days=1)
+        if follows and (day - ranges[-1][0]).days < longest:
+            ranges[-1][1] = day
+            continue
+        ranges.append([day, day])
+    return [(start, end) for start, end in ranges]
+
+
+def _day_value(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _gap_sql(vendor: str) -> str:
+    """Days from a customer's active day to their next one (at most LONGEST_WINDOW)."""
+    if vendor == "postgresql":
+        return f"LEAST(COALESCE(nxt - d, {LONGEST_WINDOW}), {LONGEST_WINDOW})"
+    return (
+        f"MIN(COALESCE(CAST(julianday(nxt) - julianday(d) AS INTEGER), {LONGEST_WINDOW}), "
+        f"{LONGEST_WINDOW})"
+    )
+
+
+def active_counts(start: date, end: date, *, scope=None, group=("br", "st"), by_channel=False):
+    """DAU, WAU and MAU for every day of [start, end] per slice, in one query for the range.
+
+    Asking "who was active in the 30 days ending on D" once per day reads each day's payments
+    thirty times over (a full rebuild of 10 million transactions did not finish in 24 minutes).
+    Instead each customer's active days are read once, with the gap to their next active day
+    (a window function): the active day `a` is the latest one on the days a .. a+min(gap, N)-1,
+    so it is what counts the customer in the N-day window of those days, and every customer is
+    counted once a day, by exactly one of their active days. Per slice, +n where such a stretch
+    starts and -n after it ends, summed up day by day, gives the distinct counts.
+    With `by_channel`, a customer active on two channels counts once on each."""
     dims = (*group, "chan") if by_channel else tuple(group)
-    result: dict[tuple, dict] = {}
-    for name, days in (("dau", 1), ("wau", 7), ("mau", 30)):
-        qs = _scoped(
-            _in_days(
-                volume_entries(), "transaction__created_at", day - timedelta(days=days - 1), day
-            ),
-            scope,
-        )
-        if not dims:
-            grouped = [qs.aggregate(n=Count("cust", distinct=True))]
-        else:
-            grouped = qs.values(*dims).annotate(n=Count("cust", distinct=True)).order_by(*dims)
-        for row in grouped:
-            if not row["n"]:
-                continue
-            key = tuple(row[dim] for dim in dims)
-            entry = result.setdefault(
-                key, {**{dim: row[dim] for dim in dims}, "dau": 0, "wau": 0, "mau": 0}
-            )
-            entry[name] = row["n"]
-    return list(result.values())
+    entity = ("cust", "chan") if by_channel else ("cust",)
+    first = start - timedelta(days=LONGEST_WINDOW - 1)
+    customer_days = (
+        _scoped(_in_days(volume_entries(), "transaction__created_at", first, end), scope)
+        .order_by()
+        .values(*dict.fromkeys((*entity, *dims, "d")))
+        .distinct()
+    )
+    db = router.db_for_read(Entry)
+    connection = connections[db]
+    sql, params = customer_days.query.get_compiler(db).as_sql()
+    q = connection.ops.quote_name
+    columns = "".join(f"{q(dim)}, " for dim in dims)
+    partition = ", ".join(q(column) for column in entity)
+    statement = (
+        f"SELECT {columns}d, gap, COUNT(*) FROM ("  # noqa: S608 (our own column names)
+        f"SELECT {columns}d, {_gap_sql(connection.vendor)} AS gap FROM ("
+        f"SELECT {columns}{q('d')} AS d, "
+        f"LEAD({q('d')}) OVER (PARTITION BY {partition} ORDER BY {q('d')}) AS nxt "
+        f"FROM ({sql}) customer_days) with_next) with_gap "
+        f"GROUP BY {columns}d, gap"
+    )
+    changes: dict[tuple, dict[str, dict[date, int]]] = defaultdict(
+        lambda: {name: defaultdict(int) for name, _days in ACTIVE_WINDOWS}
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        for *key, day, gap, n in cursor.fetchall():
+            day = _day_value(day)
+            for name, days in ACTIVE_WINDOWS:
+                per_day = changes[tuple(key)][name]
+                per_day[day] += n
+                per_day[day + timedelta(days=min(gap, days))] -= n
+    return _running_counts(changes, dims, first, start, end)
+
+
+def _running_counts(changes, dims, first: date, start: date, end: date) -> list[dict]:
+    rows = []
+    for key in sorted(changes, key=lambda key: tuple((v is None, v) for v in key)):
+        running = dict.fromkeys(changes[key], 0)
+        day = first
+        while day <= end:
+            for name in running:
+                running[name] += changes[key][name].get(day, 0)
+            if day >= start and any(running.values()):
+                rows.append({**dict(zip(dims, key, strict=True)), "d": day, **running})
+            day += timedelta(days=1)
+    return rows
+
+
+def active_on(start: date, end: date, *, scope=None) -> dict[date, dict]:
+    """What a dashboard shows of active customers, straight from the transactions: DAU for
+    each day of [start, end], WAU and MAU on its last day (three queries)."""
+    entries = _scoped(volume_entries(), scope)
+    out: dict[date, dict] = {}
+    daily = (
+        _in_days(entries, "transaction__created_at", start, end)
+        .order_by()
+        .values("d")
+        .annotate(n=Count("cust", distinct=True))
+    )
+    for row in daily:
+        out[row["d"]] = {"dau": row["n"], "wau": 0, "mau": 0}
+    for name, days in ACTIVE_WINDOWS[1:]:
+        window = _in_days(entries, "transaction__created_at", end - timedelta(days=days - 1), end)
+        n = window.aggregate(n=Count("cust", distinct=True))["n"]
+        if n:
+            out.setdefault(end, {"dau": 0, "wau": 0, "mau": 0})[name] = n
+    return out
 
 
 # --- sign-up cohorts -----------------------------------------------------------------------
 
 
-def cohort_rows(day: date, *, scope=None, group=("br", "st")):
-    """Customers who signed up on `day` and how far they came (definitions: registrations...)."""
-    users = _in_days(counted_customers(), "date_joined", day, day).annotate(
-        br=F("customer_branch__branch_id"), st=F("customer_branch__onboarded_by_id")
-    )
-    users = _scoped(users, {k: v for k, v in (scope or {}).items() if k in ("br", "st")})
-    joined_7d = ExpressionWrapper(
-        F("date_joined") + timedelta(days=7), output_field=DateTimeField()
-    )
-    mine = volume_entries().filter(account__wallet__user_id=OuterRef("pk"))
-    annotations = {
-        "ev": Exists(EmailAddress.objects.filter(user_id=OuterRef("pk"), verified=True)),
-        "j7": joined_7d,
-    }
-    users = users.annotate(**annotations).annotate(
-        first7=Exists(mine.filter(transaction__created_at__lt=OuterRef("j7"))),
-        **{
-            f"ret{week}": Exists(
-                _in_days(
-                    mine,
-                    "transaction__created_at",
-                    day + timedelta(days=7 * week),
-                    day + timedelta(days=7 * week + 6),
-                )
-            )
-            for week in range(1, RETENTION_WEEKS + 1)
-        },
+class DaysBetween(Func):
+    """Whole days from the second date to the first (both already the bank's days)."""
+
+    arity = 2
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ")
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+        )
+
+
+COHORT_USER_FIELDS = ("registered", "email_verified", "kyc1", "kyc2", "activated")
+COHORT_ACTIVITY_FIELDS = (
+    "first_txn_7d",
+    *(f"retained_w{w}" for w in range(1, RETENTION_WEEKS + 1)),
+)
+
+
+def cohort_rows(start: date, end: date, *, scope=None, group=("d", "br", "st")):
+    """Customers who signed up on each day of [start, end] and how far they came (definitions:
+    registrations...), per `group` of d (sign-up day), br, st. Two queries for the range: the
+    sign-ups themselves, and one pass over their payments in the weeks after (not one lookup
+    per customer and week)."""
+    scope = {k: v for k, v in (scope or {}).items() if k in ("br", "st")}
+    rows: dict[tuple, dict] = {}
+
+    def row_of(values: dict) -> dict:
+        key = tuple(values[g] for g in group)
+        return rows.setdefault(
+            key,
+            {
+                **{g: values[g] for g in group},
+                **dict.fromkeys((*COHORT_USER_FIELDS, *(n for n, _d in ACTIVATION_BUCKETS)), 0),
+                **dict.fromkeys(COHORT_ACTIVITY_FIELDS, 0),
+            },
+        )
+
+    for values in _cohort_signups(start, end, scope, group):
+        row_of(values).update(values)
+    for values in _cohort_activity(start, end, scope):
+        row = row_of(values)
+        for field in COHORT_ACTIVITY_FIELDS:
+            row[field] += values[field]
+    return [row for key, row in sorted(rows.items(), key=lambda item: _sort_key(item[0]))]
+
+
+def _sort_key(key: tuple) -> tuple:
+    return tuple((value is None, value) for value in key)
+
+
+def registrations(start: date, end: date, *, scope=None, group=("d", "br", "st")):
+    """Sign-ups of [start, end] per group, with how many verified, passed KYC and activated."""
+    scope = {k: v for k, v in (scope or {}).items() if k in ("br", "st")}
+    return list(_cohort_signups(start, end, scope, group))
+
+
+def _cohort_signups(start, end, scope, group):
+    users = _scoped(
+        _in_days(counted_customers(), "date_joined", start, end).annotate(
+            d=TruncDate("date_joined", tzinfo=bank_tz()),
+            br=F("customer_branch__branch_id"),
+            st=F("customer_branch__onboarded_by_id"),
+            ev=Exists(EmailAddress.objects.filter(user_id=OuterRef("pk"), verified=True)),
+        ),
+        scope,
     )
     aggregates = {
         "registered": Count("pk"),
@@ -181,11 +322,6 @@ def cohort_rows(day: date, *, scope=None, group=("br", "st")):
         "kyc1": Count("pk", filter=Q(kyc_level__gte=1)),
         "kyc2": Count("pk", filter=Q(kyc_level__gte=2)),
         "activated": Count("pk", filter=Q(wallet__activated_at__isnull=False)),
-        "first_txn_7d": Count("pk", filter=Q(first7=True)),
-        **{
-            f"retained_w{week}": Count("pk", filter=Q(**{f"ret{week}": True}))
-            for week in range(1, RETENTION_WEEKS + 1)
-        },
     }
     for name, days in ACTIVATION_BUCKETS:
         aggregates[name] = Count(
@@ -198,10 +334,43 @@ def cohort_rows(day: date, *, scope=None, group=("br", "st")):
         )
     if not group:
         row = users.aggregate(**aggregates)
-        return [{"d": day, **row}] if row["registered"] else []
-    return [
-        {"d": day, **row} for row in users.values(*group).annotate(**aggregates).order_by(*group)
-    ]
+        return [row] if row["registered"] else []
+    return users.order_by().values(*group).annotate(**aggregates)
+
+
+def _cohort_activity(start, end, scope):
+    """Per customer who signed up in [start, end]: paid within 7 days of signing up, and active
+    in each week after (week w: the bank days 7w .. 7w+6 after the sign-up day)."""
+    user = "account__wallet__user__"
+    last_day = 7 * RETENTION_WEEKS + 6
+
+    def flag(condition: Q):
+        return Max(Case(When(condition, then=1), default=0, output_field=IntegerField()))
+
+    entries = _scoped(
+        _in_days(volume_entries(), user + "date_joined", start, end)
+        .annotate(jd=TruncDate(user + "date_joined", tzinfo=bank_tz()))
+        .annotate(after=DaysBetween("d", "jd"))
+        .filter(after__lte=last_day),
+        scope,
+    )
+    within_7_days = ExpressionWrapper(
+        F(user + "date_joined") + timedelta(days=7), output_field=DateTimeField()
+    )
+    per_customer = (
+        entries.order_by()
+        .values("cust", "jd", "br", "st")
+        .annotate(
+            first_txn_7d=flag(Q(transaction__created_at__lt=within_7_days)),
+            **{
+                f"retained_w{week}": flag(Q(after__gte=7 * week, after__lte=7 * week + 6))
+                for week in range(1, RETENTION_WEEKS + 1)
+            },
+        )
+    )
+    for values in per_customer.iterator(chunk_size=5000):
+        values["d"] = _day_value(values.pop("jd"))
+        yield values
 
 
 # --- campaigns -----------------------------------------------------------------------------

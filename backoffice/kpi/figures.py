@@ -125,30 +125,20 @@ class RawSource(RollupSource):
         )
 
     def active(self, start, end):
-        out = {}
-        for day in _days(start, end):
-            rows = facts.active_rows(day, scope=self.f.scope(), group=())
-            if rows:
-                out[day] = rows[0]
-        return out
+        return facts.active_on(start, end, scope=self.f.scope())
 
     def _cohort_scope(self):
         return {"br": self.f.branch_id, "st": self.f.staff_id}
 
     def cohorts(self, start, end):
-        return [
-            row
-            for day in _days(start, end)
-            for row in facts.cohort_rows(day, scope=self._cohort_scope(), group=())
-        ]
+        return facts.cohort_rows(start, end, scope=self._cohort_scope(), group=("d",))
 
     def onboardings(self, start, end):
-        totals: dict[int, int] = defaultdict(int)
-        for day in _days(start, end):
-            for row in facts.cohort_rows(day, scope=self._cohort_scope(), group=("st",)):
-                if row["st"] is not None:
-                    totals[row["st"]] += row["registered"]
-        return dict(totals)
+        return {
+            row["st"]: row["registered"]
+            for row in facts.registrations(start, end, scope=self._cohort_scope(), group=("st",))
+            if row["st"] is not None
+        }
 
     def campaigns(self, start, end):
         scope = {**self._cohort_scope(), "campaign_id": self.f.campaign_id}

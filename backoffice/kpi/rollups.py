@@ -58,63 +58,46 @@ def _spread(days: set[date], before: int, after: int, today: date) -> set[date]:
 
 
 def _recompute(*, txn_days, active_days, cohort_days, campaign_days) -> None:
-    """Replace the rows of the given days with freshly computed ones."""
+    """Replace the rows of the given days with freshly computed ones, a run of days at a time."""
     rename = {"d": "day", "br": "branch_id", "st": "staff_id"}
 
     def fields(row, extra=()):
         return {rename.get(key, key): value for key, value in row.items() if key not in extra}
 
-    KpiTransactionDaily.objects.filter(day__in=txn_days).delete()
-    rows = []
-    for day in sorted(txn_days):
-        for row in facts.transaction_rows(day, day):
-            rows.append(
-                KpiTransactionDaily(
-                    day=row["d"],
-                    branch_id=row["br"],
-                    staff_id=row["st"],
-                    channel=row["chan"],
-                    kind=row["k"],
-                    currency=row["cur"],
-                    count=row["count"],
-                    amount=row["amount"],
-                )
+    def replace(model, days, rows_of_range, make=None):
+        make = make or (lambda row: model(**fields(row)))
+        model.objects.filter(day__in=days).delete()
+        for start, end in facts.contiguous_ranges(days):
+            model.objects.bulk_create(
+                (make(row) for row in rows_of_range(start, end)), batch_size=1000
             )
-    KpiTransactionDaily.objects.bulk_create(rows, batch_size=1000)
 
-    KpiActiveDaily.objects.filter(day__in=active_days).delete()
-    rows = []
-    for day in sorted(active_days):
-        for by_channel in (False, True):
-            for row in facts.active_rows(day, by_channel=by_channel):
-                rows.append(
-                    KpiActiveDaily(
-                        day=day,
-                        branch_id=row["br"],
-                        staff_id=row["st"],
-                        channel=row.get("chan", ""),
-                        dau=row["dau"],
-                        wau=row["wau"],
-                        mau=row["mau"],
-                    )
-                )
-    KpiActiveDaily.objects.bulk_create(rows, batch_size=1000)
-
-    KpiCohortDaily.objects.filter(day__in=cohort_days).delete()
-    rows = [
-        KpiCohortDaily(**fields(row))
-        for day in sorted(cohort_days)
-        for row in facts.cohort_rows(day)
-    ]
-    KpiCohortDaily.objects.bulk_create(rows, batch_size=1000)
-
-    KpiCampaignDaily.objects.filter(day__in=campaign_days).delete()
-    rows = [
-        KpiCampaignDaily(**fields(row))
-        for day in sorted(campaign_days)
-        for row in facts.campaign_rows(day, day)
-    ]
-    KpiCampaignDaily.objects.bulk_create(rows, batch_size=1000)
+    replace(
+        KpiTransactionDaily,
+        txn_days,
+        facts.transaction_rows,
+        lambda row: KpiTransactionDaily(
+            day=row["d"],
+            branch_id=row["br"],
+            staff_id=row["st"],
+            channel=row["chan"],
+            kind=row["k"],
+            currency=row["cur"],
+            count=row["count"],
+            amount=row["amount"],
+        ),
+    )
+    replace(
+        KpiActiveDaily,
+        active_days,
+        lambda start, end: [
+            *facts.active_counts(start, end),
+            *facts.active_counts(start, end, by_channel=True),
+        ],
+        lambda row: KpiActiveDaily(**fields(row, extra=("chan",)), channel=row.get("chan", "")),
+    )
+    replace(KpiCohortDaily, cohort_days, facts.cohort_rows)
+    replace(KpiCampaignDaily, campaign_days, facts.campaign_rows)
 
 
 def _first_day() -> date:
