@@ -109,28 +109,10 @@ def case_open(*, actor: User, pk: int, request=None) -> dict:
         detail={"case": case.pk},
         request=request,
     )
-    activity = list(
-        Entry.objects.filter(account__wallet=case.wallet)
-        .select_related("transaction")
-        .order_by("-transaction__created_at", "-pk")[:CONTEXT_ROWS]
-    )
     return {
         "case": case,
         "row": case_rows([case])[0],
-        "customer": customer,
-        "activity": activity,
-        "devices": list(KnownDevice.objects.filter(user=customer).order_by("-last_seen")[:5]),
-        "linked": list(
-            LinkedAccount.objects.filter(user=customer)
-            .exclude(status=LinkedAccount.Status.REMOVED)
-            .order_by("-created_at")[:5]
-        ),
-        "earlier": list(
-            RiskCase.objects.filter(wallet=case.wallet)
-            .exclude(pk=case.pk)
-            .select_related("evaluation")
-            .order_by("-created_at")[:CONTEXT_ROWS]
-        ),
+        **_customer_context(customer, case.wallet, other_than=case),
         "notes": list(case.notes.select_related("author")),
     }
 
@@ -199,16 +181,21 @@ def open_reports():
     return reports.fraud_reports_open().order_by("due_at", "pk")
 
 
-def _customer_context(customer, wallet) -> dict:
-    activity = (
-        list(
+def _customer_context(customer, wallet, *, other_than: RiskCase | None = None) -> dict:
+    """What an officer needs to judge a customer: recent money, devices, linked accounts and
+    earlier cases (not the one being looked at)."""
+    if wallet is None:
+        activity, earlier = [], []
+    else:
+        activity = list(
             Entry.objects.filter(account__wallet=wallet)
             .select_related("transaction")
             .order_by("-transaction__created_at", "-pk")[:CONTEXT_ROWS]
         )
-        if wallet
-        else []
-    )
+        cases = RiskCase.objects.filter(wallet=wallet)
+        if other_than is not None:
+            cases = cases.exclude(pk=other_than.pk)
+        earlier = list(cases.select_related("evaluation").order_by("-created_at")[:CONTEXT_ROWS])
     return {
         "customer": customer,
         "activity": activity,
@@ -218,13 +205,7 @@ def _customer_context(customer, wallet) -> dict:
             .exclude(status=LinkedAccount.Status.REMOVED)
             .order_by("-created_at")[:5]
         ),
-        "earlier": list(
-            RiskCase.objects.filter(wallet=wallet)
-            .select_related("evaluation")
-            .order_by("-created_at")[:CONTEXT_ROWS]
-        )
-        if wallet
-        else [],
+        "earlier": earlier,
     }
 
 

@@ -77,6 +77,20 @@ def test_a_case_shows_the_customers_context_and_the_look_is_audited(officer):
     )
 
 
+def test_earlier_cases_are_the_customers_other_cases_not_the_one_open():
+    from backoffice.risk_review import case_open
+
+    rule(RiskRule.Code.LARGE_AMOUNT, amount_threshold="500", score=40)
+    sender = funded_wallet("2000.00")
+    held = [
+        transfer(sender.user, WalletFactory().handle, "600.00", f"e{i}-{sender.pk}").json()
+        for i in range(2)
+    ]
+    first, second = (RiskCase.objects.get(held_transaction_id=body["id"]) for body in held)
+    context = case_open(actor=staff(roles.RISK_OFFICER), pk=second.pk)
+    assert [case.pk for case in context["earlier"]] == [first.pk]
+
+
 def test_release_from_the_page_posts_once_and_is_audited(officer):
     (case,) = _held_cases(1)
     client = staff_client(officer)
