@@ -7,7 +7,7 @@ import pgtrigger
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 
@@ -145,3 +145,50 @@ def test_the_dashboard_reads_a_fixed_number_of_queries(size, django_assert_max_n
     today = local_day(timezone.now())
     with django_assert_max_num_queries(14 + SUPPORT_FIGURE_QUERIES):
         dashboard(KpiFilters(start=today - timedelta(days=60), end=today, grain="week"))
+
+
+def _counted_by_hand(day, days, *, by_channel):
+    """Distinct customers active in the `days` days ending on `day`, asked the slow way."""
+    from backoffice.kpi import facts
+
+    window = facts._in_days(
+        facts.volume_entries(), "transaction__created_at", day - timedelta(days=days - 1), day
+    )
+    dims = ("br", "st", "chan") if by_channel else ("br", "st")
+    return {
+        tuple(row[d] for d in dims): row["n"]
+        for row in window.values(*dims).annotate(n=Count("cust", distinct=True)).order_by()
+    }
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=events)
+def test_daily_weekly_and_monthly_actives_equal_counting_each_window(steps):
+    """Every day's DAU, WAU and MAU from the one-pass computation (not only the last day's,
+    which is all the dashboard comparison sees), per branch and teller, and per channel."""
+    from backoffice.kpi import facts
+
+    with transaction.atomic():
+        History().play(steps, refresh=lambda: None)
+        today = local_day(timezone.now())
+        start = today - timedelta(days=DAYS_BACK + 2)
+        for by_channel in (False, True):
+            dims = ("br", "st", "chan") if by_channel else ("br", "st")
+            computed: dict[tuple, dict] = {}
+            for row in facts.active_counts(start, today, by_channel=by_channel):
+                computed.setdefault((row["d"], *(row[d] for d in dims)), row)
+            for offset in range((today - start).days + 1):
+                day = start + timedelta(days=offset)
+                for name, days in facts.ACTIVE_WINDOWS:
+                    by_hand = _counted_by_hand(day, days, by_channel=by_channel)
+                    mine = {
+                        key[1:]: row[name]
+                        for key, row in computed.items()
+                        if key[0] == day and row[name]
+                    }
+                    assert mine == by_hand, (day, name, by_channel)
+        transaction.set_rollback(True)

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from backoffice.kpi import rollups
 
 from .kpi_history import History, events
+from . import test_kpi_rollups
 from .test_kpi_rollups import assert_rollups_equal_raw
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -28,3 +29,9 @@ def test_incremental_rollups_equal_the_raw_computation_on_postgresql(steps):
         rollups.refresh()
         assert_rollups_equal_raw(history)
         transaction.set_rollback(True)
+
+
+# PostgreSQL's own window function and date arithmetic in facts.active_counts.
+test_daily_weekly_and_monthly_actives_on_postgresql = (
+    test_kpi_rollups.test_daily_weekly_and_monthly_actives_equal_counting_each_window
+)
