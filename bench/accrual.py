@@ -50,9 +50,9 @@ def _sequences_past_explicit_ids(tables) -> None:
 
     with connection.cursor() as cursor:
         for table in tables:
+            highest = f"SELECT COALESCE(MAX(id), 0) FROM {table}"  # noqa: S608 (our table names)
             cursor.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                f"GREATEST(1, (SELECT COALESCE(MAX(id), 0) FROM {table}), "  # noqa: S608 (our names)
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST(1, ({highest}), "
                 "(SELECT last_value FROM pg_sequences WHERE schemaname = current_schema() "
                 "AND sequencename = %s)))",
                 [table, f"{table}_id_seq"],

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 
 from backoffice.kpi import rollups
 
-from .kpi_history import History, events
 from . import test_kpi_rollups
+from .kpi_history import History, events
 from .test_kpi_rollups import assert_rollups_equal_raw
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
