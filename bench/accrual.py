@@ -50,13 +50,13 @@ def _sequences_past_explicit_ids(tables) -> None:
 
     with connection.cursor() as cursor:
         for table in tables:
-            highest = f"SELECT COALESCE(MAX(id), 0) FROM {table}"  # noqa: S608 (our table names)
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST(1, ({highest}), "
-                "(SELECT last_value FROM pg_sequences WHERE schemaname = current_schema() "
-                "AND sequencename = %s)))",
-                [table, f"{table}_id_seq"],
+            highest = f"(SELECT COALESCE(MAX(id), 0) FROM {table})"  # noqa: S608 (our names)
+            issued = (
+                "(SELECT last_value FROM pg_sequences "
+                "WHERE schemaname = current_schema() AND sequencename = %s)"
             )
+            setval = "SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST(1, {}, {}))"
+            cursor.execute(setval.format(highest, issued), [table, f"{table}_id_seq"])
 
 
 def _setup(rows: int):
