@@ -138,6 +138,11 @@ def risk_evaluate(
         amount_cny=quantize(in_cny(amount, currency), "CNY"),
         payee=payee,
         payee_wallet_id=payee_wallet_id,
+        velocity_windows=tuple(
+            rule.window_minutes
+            for rule in rules
+            if rule.code == RiskRule.Code.VELOCITY and rule.window_minutes
+        ),
     )
     hits = [rule for rule in rules if CHECKS[rule.code](rule, movement)]
     outcome = RiskEvaluation.Outcome.ALLOW
