@@ -96,6 +96,8 @@ def _environment(url: str) -> dict:
         "DJANGO_CSRF_COOKIE_SECURE": "0",
         "REDIS_URL": "",
         "LOG_LEVEL": "WARNING",
+        "EMAIL_URL": "dummymail://",  # the officer's new-device alert is not a figure
+        "SMS_BACKEND": "notifications.sms.LocmemSmsBackend",
         "DATABASE_CONN_MAX_AGE": "60",
         # Pages render static URLs; the bench fetches only the HTML, so no collected manifest
         # is needed (and the vendored Chart.js names a source map that is not there).
