@@ -170,12 +170,20 @@ def failed_logins(rule: RiskRule, movement: Movement) -> bool:
     if rule.count_threshold is None or not rule.window_minutes:
         return False
     since = movement.since(rule.window_minutes)
-    logins = AccessFailureLog.objects.filter(
-        username=movement.user.email.lower(), attempt_time__gte=since
-    ).order_by().values("pk")
-    codes = SecurityEvent.objects.filter(
-        user=movement.user, kind=SecurityEvent.Kind.SECOND_FACTOR_FAILED, created_at__gte=since
-    ).order_by().values("pk")
+    logins = (
+        AccessFailureLog.objects.filter(
+            username=movement.user.email.lower(), attempt_time__gte=since
+        )
+        .order_by()
+        .values("pk")
+    )
+    codes = (
+        SecurityEvent.objects.filter(
+            user=movement.user, kind=SecurityEvent.Kind.SECOND_FACTOR_FAILED, created_at__gte=since
+        )
+        .order_by()
+        .values("pk")
+    )
     return logins.union(codes, all=True).count() >= rule.count_threshold
 
 
