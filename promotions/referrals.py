@@ -2,7 +2,8 @@
 the referred customer makes a first qualifying payment.
 
 Rewarding runs in the outbox row of the payment (promotions.payment_rewards), after the
-payment committed. Lock order: campaign row, then referral row, then (through the grants'
+payment committed. If that payment is reversed, promotions.reversals undoes the rewards and
+puts the referral back to waiting (or refuses it when a reward could not all be taken back). Lock order: campaign row, then referral row, then (through the grants'
 settlement, later) ledger accounts — the same order as the activation bonus.
 """
 
@@ -210,6 +211,8 @@ def _referrer_capped(campaign: Campaign, referrer: User) -> bool:
     rewarded = (
         RewardGrant.objects.filter(campaign=campaign, user=referrer, role=RewardGrant.Role.REFERRER)
         .exclude(status=RewardGrant.Status.REFUSED)
+        # Taken back in full after its payment was reversed: it rewarded nothing.
+        .exclude(reversed_by__isnull=False, clawback_shortfall=0)
         .count()
     )
     return rewarded >= campaign.referrals_per_referrer
@@ -280,6 +283,7 @@ def _reward(referral, campaign, referee_key, payment_id, now) -> Referral:
         sequence=_next_sequence(campaign, referral.referee),
         role=RewardGrant.Role.REFEREE,
         referral=referral,
+        source_transaction_id=payment_id,
     )
     if pay_referrer:
         services.reward_grant_reserve_locked(
@@ -289,6 +293,7 @@ def _reward(referral, campaign, referee_key, payment_id, now) -> Referral:
             sequence=_next_sequence(campaign, referral.referrer),
             role=RewardGrant.Role.REFERRER,
             referral=referral,
+            source_transaction_id=payment_id,
         )
     referral.status = Referral.Status.REWARDED
     referral.campaign = campaign
