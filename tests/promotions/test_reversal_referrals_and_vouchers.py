@@ -118,6 +118,8 @@ def test_a_paid_referral_is_taken_back_once_and_a_later_genuine_payment_rewards_
     assert referral.qualifying_transaction is None
     assert "reversed" in referral.reason
     assert Transaction.objects.filter(kind=Transaction.Kind.REVERSAL).count() == 3  # pay + 2
+    results = selectors.campaign_results(campaign)  # taken back in full: never really given
+    assert (results.paid, results.rewarded, results.cost) == (0, 0, Decimal("0"))
     # Each side is told what was taken back, besides the usual money-out alert.
     for grant in grants:
         notice = Notification.objects.get(user=grant.user, dedupe_key=f"reward-undone:{grant.pk}")
@@ -147,6 +149,8 @@ def test_a_paid_referral_is_taken_back_once_and_a_later_genuine_payment_rewards_
     assert balance(friend) == Decimal("1000.00") - Decimal("70.00") + Decimal("10.00")
     campaign.refresh_from_db()
     assert campaign.spent == Decimal("30.00")
+    results = selectors.campaign_results(campaign)
+    assert (results.paid, results.rewarded, results.cost) == (2, 2, Decimal("30.00"))
     call_command("ledger_audit")
 
 
@@ -213,6 +217,8 @@ def test_a_referral_reward_already_spent_is_taken_back_as_far_as_it_goes_and_nev
     assert after == before
     campaign.refresh_from_db()
     assert campaign.spent == Decimal("10.00")  # what the bank lost stays counted
+    results = selectors.campaign_results(campaign)
+    assert (results.paid, results.cost) == (1, Decimal("10.00"))  # the referrer's, in part
     referral = Referral.objects.get(referee=friend.user)
     assert referral.status == Referral.Status.REFUSED
     assert referral.qualifying_transaction == payment
