@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import IdentityDocument, PhoneVerification, User
 from config.api_errors import ApplicationError
+from wallet.models import Transaction
 
 from . import services
 from .models import (
@@ -247,6 +248,8 @@ def referral_qualify(*, referee_id: int, payment_id: int, amount, now=None) -> R
     )
     if referral.status != Referral.Status.PENDING:
         return referral  # a second delivery of the event, or a concurrent one, found it done
+    if Transaction.objects.filter(reverses_id=payment_id).exists():
+        return referral  # reversed meanwhile (read under the referral's lock: see reversals)
     if referral.referee.kyc_level < campaign.min_kyc_level:
         return _wait(referral, _("Waiting for the referred customer's identity verification."))
     referee_key = _identity_of(referral.referee)

@@ -193,13 +193,20 @@ def reward_take_back(*, grant_id: int, payment: Transaction, reversal: Transacti
 def referral_reward_take_back(*, payment: Transaction, reversal: Transaction) -> Referral | None:
     """The referral `payment` qualified: its grants undone, then the referral waits for a
     qualifying payment again, or is refused for good if some reward stayed with a customer
-    (see the module's docstring). Lock order as when rewarding: campaign, referral, grants."""
+    (see the module's docstring). Lock order as when rewarding: campaign, referral, grants.
+
+    The payer's referral is locked whatever it shows before the lock: a qualification of this
+    payment still running holds that lock, so this waits for it and then undoes it; one that
+    starts after it sees the reversal (committed before this runs) and rewards nothing."""
     found = (
-        Referral.objects.filter(qualifying_transaction=payment)
+        Referral.objects.filter(referee_id=payment.initiated_by_id)
+        .exclude(status=Referral.Status.REFUSED)
         .values_list("pk", "campaign_id")
         .first()
+        if payment.initiated_by_id is not None
+        else None
     )
-    if found is None:
+    if found is None or found[1] is None:
         return None
     referral_id, campaign_id = found
     Campaign.objects.select_for_update().get(pk=campaign_id)

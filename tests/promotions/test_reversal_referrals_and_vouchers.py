@@ -329,3 +329,21 @@ def test_a_voucher_that_expired_meanwhile_stays_expired(shop, django_capture_on_
     assert "cannot be used again" in notice.body
     assert balance(payer) == Decimal("500.00")
     call_command("ledger_audit")
+
+
+def test_a_qualification_that_reaches_the_referral_after_the_reversal_rewards_nothing(shop):
+    """The payment's own handler checks for a reversal first; one already past that check
+    checks again under the referral's lock, where the reversal's handler also waits."""
+    campaign = funded_referral_campaign()
+    referrer, friend = referred_pair(campaign)
+    payment = pay(friend, shop, "50.00", "p1")  # nothing after commit runs yet
+    reverse_payment(payment)
+
+    referral = referrals.referral_qualify(
+        referee_id=friend.user.pk, payment_id=payment.pk, amount=Decimal("50.00")
+    )
+
+    assert referral.status == Referral.Status.PENDING
+    assert not RewardGrant.objects.exists()
+    campaign.refresh_from_db()
+    assert campaign.spent == Decimal("0")
