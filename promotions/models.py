@@ -398,6 +398,17 @@ class RewardGrant(models.Model):
         verbose_name=_("taken back by"),
     )
     clawback_shortfall = models.DecimalField(_("not taken back (CNY)"), default=0, **AMOUNT)
+    # The reversal of the qualifying payment that undid this grant (refused if unpaid, taken
+    # back if paid), set once. An undone referral grant no longer holds its referral's place:
+    # a later qualifying payment may reward the referral again (promotions/reversals.py).
+    reversed_by = models.ForeignKey(
+        Transaction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("undone by reversal"),
+    )
     # How many times settlement was queued; the outbox dedupe key of a retry carries it.
     attempts = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
@@ -413,10 +424,11 @@ class RewardGrant(models.Model):
                 fields=["campaign", "user", "sequence"], name="reward_grant_once_per_campaign"
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="reward_grant_positive"),
-            # A referral pays each side once, however often its payment event arrives.
+            # A referral pays each side once, however often its payment event arrives (a grant
+            # undone by its payment's reversal leaves room for the next qualifying payment).
             models.UniqueConstraint(
                 fields=["referral", "role"],
-                condition=Q(referral__isnull=False),
+                condition=Q(referral__isnull=False) & Q(reversed_by__isnull=True),
                 name="reward_grant_once_per_referral_role",
             ),
         ]
@@ -538,8 +550,15 @@ class Redemption(models.Model):
         Campaign, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("campaign")
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    voucher = models.OneToOneField(
-        Voucher, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("voucher")
+    # A voucher's use: once, unless its payment was reversed and the voucher given back (then
+    # the reversed redemption stays as the record and the voucher may be used again).
+    voucher = models.ForeignKey(
+        Voucher,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="redemptions",
+        verbose_name=_("voucher"),
     )
     transaction = models.OneToOneField(
         Transaction,
@@ -566,6 +585,11 @@ class Redemption(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="redemption_positive"),
+            models.UniqueConstraint(
+                fields=["voucher"],
+                condition=Q(voucher__isnull=False) & Q(reversed_by__isnull=True),
+                name="redemption_voucher_once_unless_reversed",
+            ),
         ]
 
     def __str__(self):

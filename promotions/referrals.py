@@ -2,7 +2,8 @@
 the referred customer makes a first qualifying payment.
 
 Rewarding runs in the outbox row of the payment (promotions.payment_rewards), after the
-payment committed. Lock order: campaign row, then referral row, then (through the grants'
+payment committed. If that payment is reversed, promotions.reversals undoes the rewards and
+puts the referral back to waiting (or refuses it when a reward could not all be taken back). Lock order: campaign row, then referral row, then (through the grants'
 settlement, later) ledger accounts — the same order as the activation bonus.
 """
 
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import IdentityDocument, PhoneVerification, User
 from config.api_errors import ApplicationError
+from wallet.models import Transaction
 
 from . import services
 from .models import (
@@ -210,6 +212,8 @@ def _referrer_capped(campaign: Campaign, referrer: User) -> bool:
     rewarded = (
         RewardGrant.objects.filter(campaign=campaign, user=referrer, role=RewardGrant.Role.REFERRER)
         .exclude(status=RewardGrant.Status.REFUSED)
+        # Taken back in full after its payment was reversed: it rewarded nothing.
+        .exclude(reversed_by__isnull=False, clawback_shortfall=0)
         .count()
     )
     return rewarded >= campaign.referrals_per_referrer
@@ -244,6 +248,8 @@ def referral_qualify(*, referee_id: int, payment_id: int, amount, now=None) -> R
     )
     if referral.status != Referral.Status.PENDING:
         return referral  # a second delivery of the event, or a concurrent one, found it done
+    if Transaction.objects.filter(reverses_id=payment_id).exists():
+        return referral  # reversed meanwhile (read under the referral's lock: see reversals)
     if referral.referee.kyc_level < campaign.min_kyc_level:
         return _wait(referral, _("Waiting for the referred customer's identity verification."))
     referee_key = _identity_of(referral.referee)
@@ -280,6 +286,7 @@ def _reward(referral, campaign, referee_key, payment_id, now) -> Referral:
         sequence=_next_sequence(campaign, referral.referee),
         role=RewardGrant.Role.REFEREE,
         referral=referral,
+        source_transaction_id=payment_id,
     )
     if pay_referrer:
         services.reward_grant_reserve_locked(
@@ -289,6 +296,7 @@ def _reward(referral, campaign, referee_key, payment_id, now) -> Referral:
             sequence=_next_sequence(campaign, referral.referrer),
             role=RewardGrant.Role.REFERRER,
             referral=referral,
+            source_transaction_id=payment_id,
         )
     referral.status = Referral.Status.REWARDED
     referral.campaign = campaign

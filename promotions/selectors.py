@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
+    Case,
     CharField,
     Count,
     DecimalField,
@@ -15,6 +16,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 
@@ -66,11 +68,12 @@ def campaign_pool_balance(campaign: Campaign) -> Decimal:
 @dataclass
 class CampaignResults:
     participants: int  # customers with a reward, a voucher or a discount, whatever its state
-    paid: int
+    paid: int  # rewards paid, but for those taken back in full (their payment was reversed)
     rewarded: int  # customers with a paid reward
     pending: int
     failed: int
-    cost: Decimal  # paid out of the pool: grants (for points, their cash value) and discounts
+    # Paid out of the pool and not taken back: grants (for points, their cash value), discounts.
+    cost: Decimal
     points: int  # points given by a campaign rewarding points
     spent_since: int  # rewarded customers who made a payment after their reward
     days: list[dict]  # per day: date, rewards paid and discounts given, cost
@@ -102,14 +105,22 @@ def campaign_results(campaign: Campaign) -> CampaignResults:
     """The figures of the campaign's results page, in seven queries whatever its size."""
     from accounts.models import User
 
-    grants = RewardGrant.objects.filter(campaign=campaign)
+    all_grants = RewardGrant.objects.filter(campaign=campaign)
+    # A reward taken back in full after its payment was reversed was never really given; one
+    # taken back in part cost what stayed with the customer.
+    grants = all_grants.exclude(clawback_transaction__isnull=False, clawback_shortfall=0)
+    cost_of_grant = Case(
+        When(clawback_transaction__isnull=False, then=F("clawback_shortfall")),
+        default=F("amount"),
+        output_field=DecimalField(**AMOUNT),
+    )
     settled = RewardGrant.Status.SETTLED
     totals = grants.aggregate(
         paid=Count("pk", filter=Q(status=settled)),
         rewarded=Count("user", distinct=True, filter=Q(status=settled)),
         pending=Count("pk", filter=Q(status=RewardGrant.Status.PENDING)),
         failed=Count("pk", filter=Q(status=RewardGrant.Status.FAILED)),
-        cost=Coalesce(Sum("amount", filter=Q(status=settled)), Value(Decimal("0"))),
+        cost=Coalesce(Sum(cost_of_grant, filter=Q(status=settled)), Value(Decimal("0"))),
         points=Coalesce(Sum("points", filter=Q(status=settled)), Value(0)),
     )
     # Discounts a reversal gave back (to the pool and the budget) are not a cost.
@@ -122,7 +133,7 @@ def campaign_results(campaign: Campaign) -> CampaignResults:
         vouchers_used=Count("pk", filter=Q(status=Voucher.Status.USED)),
     )
     participants = User.objects.filter(
-        Exists(grants.filter(user=OuterRef("pk")))
+        Exists(all_grants.filter(user=OuterRef("pk")))
         | Exists(Voucher.objects.filter(campaign=campaign, user=OuterRef("pk")))
         | Exists(Redemption.objects.filter(campaign=campaign, user=OuterRef("pk")))
     ).count()
@@ -139,7 +150,7 @@ def campaign_results(campaign: Campaign) -> CampaignResults:
         grants.filter(status=settled)
         .annotate(day=TruncDate("settled_at"))
         .values("day")
-        .annotate(count=Count("pk"), cost=Sum("amount"))
+        .annotate(count=Count("pk"), cost=Sum(cost_of_grant))
         .order_by("day"),
         redemptions.annotate(day=TruncDate("created_at"))
         .values("day")

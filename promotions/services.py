@@ -314,14 +314,18 @@ def reward_grant_reserve_locked(
     referral=None,
     points: int = 0,
     source_transaction=None,
+    source_transaction_id: int | None = None,
 ) -> RewardGrant | None:
     """With the campaign row locked by the caller: reserve `amount` in the budget and write a
-    pending grant and its outbox row. None when the budget cannot take it."""
+    pending grant and its outbox row. None when the budget cannot take it. The qualifying
+    payment (`source_transaction`, or its id) lets a reversal of it find the grant."""
     if campaign.spent + amount > campaign.budget:
         logger.info("campaign %s: budget spent, no reward for user %s", campaign.pk, user.pk)
         return None
     Campaign.objects.filter(pk=campaign.pk).update(spent=F("spent") + amount)
     campaign.spent += amount  # the caller's locked copy stays true for a second reservation
+    if source_transaction is not None:
+        source_transaction_id = source_transaction.pk
     grant = RewardGrant.objects.create(
         campaign=campaign,
         user=user,
@@ -331,7 +335,7 @@ def reward_grant_reserve_locked(
         role=role,
         referral=referral,
         points=points,
-        source_transaction=source_transaction,
+        source_transaction_id=source_transaction_id,
     )
     _queue_settlement(grant)
     return grant

@@ -136,7 +136,8 @@ def test_a_campaign_without_money_in_its_pool_says_so_in_the_list(client, campai
 def test_the_results_of_a_discount_count_discounts_vouchers_and_their_cost(
     client, campaign_admin, django_capture_on_commit_callbacks
 ):
-    """A merchant discount's cost is its discounts (not grants); a reversed one is no cost."""
+    """A merchant discount's cost is its discounts (not grants); a reversed one is no cost, and
+    its voucher no longer counts as used."""
     from promotions import selectors
     from tests.wallet.factories import funded_wallet
 
@@ -166,8 +167,9 @@ def test_the_results_of_a_discount_count_discounts_vouchers_and_their_cost(
 
     page = client.get(f"/admin/promotions/campaign/{campaign.pk}/results/", **EN).content.decode()
     assert "Discounts given" in page
-    assert "3 / 2" in page  # vouchers issued / used
-    assert "66.7%" in page  # voucher redemption rate
+    # Vouchers issued / used: the reversed payment's voucher was given back, so it is unused.
+    assert "3 / 1" in page
+    assert "33.3%" in page  # voucher redemption rate
     results = selectors.campaign_results(campaign)
     assert (results.participants, results.discounts, results.cost) == (3, 1, Decimal("10.00"))
     assert results.days[0]["count"] == 1
