@@ -3,7 +3,8 @@
 `refresh()` is incremental: it recomputes only the days something touched since the last run
 (new transactions by id, late commits and back-dated transactions by their own day, the
 original's day of a new reversal, days that had pending or held transactions, new sign-ups and
-activations, grants, vouchers and discounts) and every day that depends on them (MAU looks 30
+activations, grants, vouchers and discounts, the sign-up days of the customers a campaign reached)
+and every day that depends on them (MAU looks 30
 days back, retention 5 weeks). A day is recomputed whole from the base tables (facts.py) and its
 rows replaced, so running it twice changes nothing. `rebuild()` does the same for a range.
 """
@@ -140,12 +141,15 @@ def _open_days() -> list[str]:
 def _reached_days(since) -> set[date]:
     """Sign-up days of the customers a campaign reached (or stopped reaching: a discount taken
     back) since the last run: their cohort's attribution changed."""
-    touched = (
-        Q(reward_grants__settled_at__gte=since)
-        | Q(vouchers__created_at__gte=since)
-        | Q(pk__in=Redemption.objects.filter(created_at__gte=since).values("user_id"))
-        | Q(pk__in=Redemption.objects.filter(reversed_by__created_at__gte=since).values("user_id"))
+    reached = (
+        RewardGrant.objects.filter(settled_at__gte=since).values("user_id"),
+        Voucher.objects.filter(created_at__gte=since).values("user_id"),
+        Redemption.objects.filter(created_at__gte=since).values("user_id"),
+        Redemption.objects.filter(reversed_by__created_at__gte=since).values("user_id"),
     )
+    touched = Q()
+    for users in reached:
+        touched |= Q(pk__in=users)
     return _days_of(User.objects.filter(touched), "date_joined")
 
 
