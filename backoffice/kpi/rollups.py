@@ -3,9 +3,8 @@
 `refresh()` is incremental: it recomputes only the days something touched since the last run
 (new transactions by id, late commits and back-dated transactions by their own day, the
 original's day of a new reversal, days that had pending or held transactions, new sign-ups and
-activations, grants, vouchers and discounts, the sign-up days of the customers a campaign reached)
-and every day that depends on them (MAU looks 30
-days back, retention 5 weeks). A day is recomputed whole from the base tables (facts.py) and its
+activations, grants, vouchers and discounts, the sign-up days of the customers a campaign
+reached) and every day that depends on them (MAU looks 30 days back, retention 5 weeks). A day is recomputed whole from the base tables (facts.py) and its
 rows replaced, so running it twice changes nothing. `rebuild()` does the same for a range.
 """
 
