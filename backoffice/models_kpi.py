@@ -86,6 +86,32 @@ class KpiCampaignDaily(KpiRollup):
         indexes = [models.Index(fields=["day", "branch_id"], name="kpi_campaign_day_branch")]
 
 
+class KpiActivationDelayDaily(KpiRollup):
+    """How long the customers who signed up that day took to activate their wallet: `count`
+    customers activated `hours` whole hours after signing up (floor; the last hour,
+    definitions.ACTIVATION_HOURS_CAP, means that long or longer)."""
+
+    hours = models.PositiveIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "branch_id"], name="kpi_delay_day_branch")]
+
+
+class KpiCampaignCohortDaily(KpiRollup):
+    """Customers who signed up that day and were reached by a campaign (a paid reward grant, a
+    voucher, or a discount not taken back, at any time): how many, how many of them activated
+    their wallet and how many were active in their fourth week (definitions)."""
+
+    campaign_id = models.PositiveIntegerField()
+    reached = models.PositiveIntegerField(default=0)
+    activated = models.PositiveIntegerField(default=0)
+    retained = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "branch_id"], name="kpi_campcohort_day_branch")]
+
+
 class KpiRefreshState(models.Model):
     """Where the incremental refresh stopped (one row)."""
 

@@ -19,6 +19,7 @@ from promotions.models import Campaign
 from wallet.channel import APP, COUNTER, WEB
 from wallet.models import Transaction
 
+from .kpi.definitions import ACTIVATION_HOURS_CAP, CAMPAIGN_TABLE_HELP
 from .kpi.figures import dashboard
 from .kpi.filters import KpiFilterError, KpiFilters
 from .models import Branch, StaffProfile
@@ -37,6 +38,7 @@ CSV_SETS = (
     "volume",
     "amount",
     "campaigns",
+    "campaign_results",
 )
 
 
@@ -113,11 +115,34 @@ def _display(value, unit: str) -> str:
         )
     if unit == "ratio" and isinstance(value, Decimal):
         return f"{number_format(value * 100, 1)}%"
-    if unit == "days":
-        return _("more than 30 days") if value == ">30" else _("within %(n)s days") % {"n": value}
+    if unit == "hours":
+        return _hours_shown(value)
     if isinstance(value, Decimal):
         return number_format(value, 2, force_grouping=True)
     return number_format(value, force_grouping=True)
+
+
+def _hours_shown(hours: int) -> str:
+    """A time to activate: whole hours up to two days, then days to one decimal."""
+    if hours >= ACTIVATION_HOURS_CAP:
+        return _("%(days)s days or more") % {"days": ACTIVATION_HOURS_CAP // 24}
+    if hours < 48:
+        return _("%(hours)s h") % {"hours": hours}
+    return _("%(days)s days") % {"days": number_format(Decimal(hours) / 24, 1)}
+
+
+def _campaign_results(data, form) -> list[dict]:
+    """The table per campaign, with the campaigns' names (from the filter's list)."""
+    names = {value: name for value, name in form.fields["campaign"].choices if value}
+    return [
+        {
+            **row,
+            "name": names.get(str(row["campaign_id"]), f"#{row['campaign_id']}"),
+            "cost_per_activation_shown": _display(row["cost_per_activation"], "money"),
+            "cost_per_retained_shown": _display(row["cost_per_retained"], "money"),
+        }
+        for row in data["campaign_table"]
+    ]
 
 
 def _context(request):
@@ -208,6 +233,8 @@ def kpi_dashboard(request):
             "breakdown": data["breakdown"],
             "cohorts": cohorts,
             "onboardings": onboardings,
+            "campaign_results": _campaign_results(data, form),
+            "campaign_help": CAMPAIGN_TABLE_HELP,
             "query": _query(filters),
             "csv_sets": CSV_SETS,
             "weeks": range(1, len(cohorts[0]["retention"]) + 1) if cohorts else range(1, 5),
@@ -263,6 +290,30 @@ def kpi_csv(request):
         for row in data["onboardings"]:
             writer.writerow(
                 [csv_safe(staff.get(row["staff_id"], row["staff_id"])), row["onboardings"]]
+            )
+    elif which == "campaign_results":
+        writer.writerow(
+            [
+                _("Campaign"),
+                _("Cost (CNY)"),
+                _("Customers reached"),
+                _("Activations"),
+                _("Cost per activation (CNY)"),
+                _("Retained"),
+                _("Cost per retained customer (CNY)"),
+            ]
+        )
+        for row in _campaign_results(data, form):
+            writer.writerow(
+                [
+                    csv_safe(row["name"]),
+                    row["cost"],
+                    row["reached"],
+                    row["activated"],
+                    row["cost_per_activation"] if row["cost_per_activation"] is not None else "",
+                    row["retained"],
+                    row["cost_per_retained"] if row["cost_per_retained"] is not None else "",
+                ]
             )
     else:
         chart = data["series"][which]

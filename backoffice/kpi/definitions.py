@@ -27,6 +27,8 @@ MONEY_IN_KINDS = (Transaction.Kind.TOP_UP, Transaction.Kind.CASH_IN)
 MONEY_OUT_KINDS = (Transaction.Kind.WITHDRAWAL, Transaction.Kind.CASH_OUT)
 RETENTION_WEEKS = 4
 ACTIVATION_BUCKETS = (("activated_1d", 1), ("activated_7d", 7), ("activated_30d", 30))
+# Time to activate is counted in whole hours up to this many; a longer wait counts as this long.
+ACTIVATION_HOURS_CAP = 24 * 90
 # The longest period one dashboard shows (keeps every dashboard query bounded).
 MAX_DAYS = 400
 
@@ -41,7 +43,7 @@ class Figure:
     key: str
     label: str
     help: str
-    unit: str = "count"  # count, ratio, money, days
+    unit: str = "count"  # count, ratio, money, hours, score
     # For figures computed by another app: compute(filters) -> number or None.
     compute: Callable | None = None
 
@@ -90,10 +92,12 @@ for _figure in (
         "median_activation",
         _("Median time to activate"),
         _(
-            "Half of the activated customers of the period activated within this many days of "
-            "signing up (1, 7, 30 or more than 30)."
+            "Of the customers who signed up in the period and activated their wallet, half took "
+            "this long or less: the lower median of the time from signing up to activating, in "
+            "whole hours (rounded down; with an even number of customers, the smaller of the two "
+            "middle values). A wait of 90 days or more counts as 90 days."
         ),
-        "days",
+        "hours",
     ),
     Figure(
         "first_txn_7d_rate",
@@ -174,13 +178,21 @@ for _figure in (
     Figure(
         "cost_per_activation",
         _("Cost per activation (CNY)"),
-        _("Campaign cost ÷ wallets activated of the period's new customers."),
+        _(
+            "Campaign cost ÷ wallets activated of the period's new customers. With a campaign "
+            "chosen: that campaign's cost ÷ the period's new customers it reached who activated "
+            "their wallet (reached: see the table per campaign)."
+        ),
         "money",
     ),
     Figure(
         "cost_per_retained",
         _("Cost per retained customer (CNY)"),
-        _("Campaign cost ÷ new customers of the period still active in their fourth week."),
+        _(
+            "Campaign cost ÷ new customers of the period still active in their fourth week. "
+            "With a campaign chosen: that campaign's cost ÷ the period's new customers it "
+            "reached who were active in their fourth week."
+        ),
         "money",
     ),
     Figure(
@@ -202,6 +214,23 @@ for _figure in (
     ),
 ):
     register(_figure)
+
+
+# The table per campaign (backoffice/kpi/campaign_attribution.py), one definition a column.
+CAMPAIGN_TABLE_HELP = (
+    _(
+        "Reached: customers who signed up in the period and got a paid reward grant, a voucher "
+        "or a discount (not taken back) from the campaign, at any time. A customer reached by "
+        "two campaigns counts for each."
+    ),
+    _("Cost: reward grants paid in the period plus voucher discounts given in the period."),
+    _("Activations: reached customers whose wallet is activated."),
+    _("Retained: reached customers active in their fourth week after signing up."),
+    _(
+        "Cost per activation and per retained customer: the campaign's cost ÷ those customers "
+        "(none: no value)."
+    ),
+)
 
 
 def _register_support_figures() -> None:

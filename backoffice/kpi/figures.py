@@ -16,9 +16,16 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
-from ..models_kpi import KpiActiveDaily, KpiCampaignDaily, KpiCohortDaily, KpiTransactionDaily
+from ..models_kpi import (
+    KpiActivationDelayDaily,
+    KpiActiveDaily,
+    KpiCampaignCohortDaily,
+    KpiCampaignDaily,
+    KpiCohortDaily,
+    KpiTransactionDaily,
+)
 from ..models_training import CourseAttempt
-from . import facts
+from . import activation, campaign_attribution, facts
 from .definitions import (
     ACTIVATION_BUCKETS,
     FIGURES,
@@ -113,6 +120,28 @@ class RollupSource:
             .order_by("day", "campaign_id")
         ]
 
+    def activation_delays(self, start, end) -> dict[int, int]:
+        """{whole hours from sign-up to activation: customers} of the period's sign-ups."""
+        qs = self._where(KpiActivationDelayDaily.objects, start, end, channel=False)
+        return {
+            r["hours"]: r["n"]
+            for r in qs.values("hours").annotate(n=Sum("count")).order_by("hours")
+        }
+
+    def campaign_reach(self, start, end) -> list[dict]:
+        """Per campaign: the period's new customers it reached, activated and retained."""
+        qs = self._where(KpiCampaignCohortDaily.objects, start, end, channel=False)
+        if self.f.campaign_id is not None:
+            qs = qs.filter(campaign_id=self.f.campaign_id)
+        sums = {f"sum_{f}": Sum(f) for f in campaign_attribution.ROW_FIELDS}
+        return [
+            {
+                "campaign_id": r["campaign_id"],
+                **{f: r[f"sum_{f}"] for f in campaign_attribution.ROW_FIELDS},
+            }
+            for r in qs.values("campaign_id").annotate(**sums).order_by("campaign_id")
+        ]
+
 
 class RawSource(RollupSource):
     """The same answers computed from the transactions, users and grants themselves."""
@@ -144,6 +173,15 @@ class RawSource(RollupSource):
         scope = {**self._cohort_scope(), "campaign_id": self.f.campaign_id}
         return facts.campaign_rows(start, end, scope=scope, group=("d", "campaign_id"))
 
+    def activation_delays(self, start, end):
+        rows = activation.delay_rows(start, end, scope=self._cohort_scope(), group=())
+        return {row["hours"]: row["count"] for row in rows}
+
+    def campaign_reach(self, start, end):
+        return campaign_attribution.attribution_rows(
+            start, end, scope=self._cohort_scope(), group=(), campaign_id=self.f.campaign_id
+        )
+
 
 SOURCES = {"rollup": RollupSource, "raw": RawSource}
 
@@ -171,10 +209,21 @@ def _period(source, start: date, end: date) -> dict:
     active = source.active(start, end)
     cohorts = source.cohorts(start, end)
     campaigns = source.campaigns(start, end)
-    return {"txns": txns, "active": active, "cohorts": cohorts, "campaigns": campaigns}
+    return {
+        "txns": txns,
+        "active": active,
+        "cohorts": cohorts,
+        "campaigns": campaigns,
+        "delays": source.activation_delays(start, end),
+        "reach": source.campaign_reach(start, end),
+    }
 
 
-def _headline(data: dict, start: date, end: date) -> dict:
+def _per(cost: Decimal, customers):
+    return _money(cost / customers) if customers else None
+
+
+def _headline(data: dict, start: date, end: date, campaign_id: int | None = None) -> dict:
     cohort = {f: sum(row[f] or 0 for row in data["cohorts"]) for f in COHORT_FIELDS}
     amount: dict[str, Decimal] = defaultdict(Decimal)
     money_in: dict[str, Decimal] = defaultdict(Decimal)
@@ -197,13 +246,10 @@ def _headline(data: dict, start: date, end: date) -> dict:
     cost = grants_cost + discounts
     issued = sum(row["vouchers_issued"] or 0 for row in data["campaigns"])
     redeemed = sum(row["vouchers_redeemed"] or 0 for row in data["campaigns"])
-    median = None
-    if cohort["activated"]:
-        median = ">30"
-        for name, limit in ACTIVATION_BUCKETS:
-            if cohort[name] * 2 >= cohort["activated"]:
-                median = limit
-                break
+    activations, retained = cohort["activated"], cohort[f"retained_w{RETENTION_WEEKS}"]
+    if campaign_id is not None:  # that campaign's cost per customer it reached (definitions)
+        activations = sum(row["activated"] or 0 for row in data["reach"])
+        retained = sum(row["retained"] or 0 for row in data["reach"])
     return {
         "registrations": cohort["registered"],
         "email_verified": cohort["email_verified"],
@@ -211,7 +257,7 @@ def _headline(data: dict, start: date, end: date) -> dict:
         "kyc2": cohort["kyc2"],
         "activated": cohort["activated"],
         "activation_rate": _ratio(cohort["activated"], cohort["registered"]),
-        "median_activation": median,
+        "median_activation": activation.lower_median(data["delays"]),
         "first_txn_7d_rate": _ratio(cohort["first_txn_7d"], cohort["registered"]),
         "dau": dau,
         "wau": wau,
@@ -225,12 +271,8 @@ def _headline(data: dict, start: date, end: date) -> dict:
         "money_in": {cur: _money(v) for cur, v in sorted(money_in.items())},
         "money_out": {cur: _money(v) for cur, v in sorted(money_out.items())},
         "campaign_cost": _money(cost),
-        "cost_per_activation": _money(cost / cohort["activated"]) if cohort["activated"] else None,
-        "cost_per_retained": (
-            _money(cost / cohort[f"retained_w{RETENTION_WEEKS}"])
-            if cohort[f"retained_w{RETENTION_WEEKS}"]
-            else None
-        ),
+        "cost_per_activation": _per(cost, activations),
+        "cost_per_retained": _per(cost, retained),
         "voucher_redemption_rate": _ratio(redeemed, issued),
     }
 
@@ -335,6 +377,39 @@ def _cohort_table(data: dict, filters: KpiFilters) -> list[dict]:
     ]
 
 
+def _campaign_table(data: dict) -> list[dict]:
+    """Per campaign: its cost in the period, the period's new customers it reached, how many of
+    them activated and stayed, and its cost per activation and per retained customer."""
+    table: dict[int, dict] = {}
+
+    def entry(campaign_id):
+        return table.setdefault(
+            campaign_id,
+            {
+                "campaign_id": campaign_id,
+                "cost": Decimal(0),
+                "reached": 0,
+                "activated": 0,
+                "retained": 0,
+            },
+        )
+
+    for row in data["campaigns"]:
+        entry(row["campaign_id"])["cost"] += (row["cost"] or 0) + (row["discounts"] or 0)
+    for row in data["reach"]:
+        for field in campaign_attribution.ROW_FIELDS:
+            entry(row["campaign_id"])[field] += row[field] or 0
+    return [
+        {
+            **row,
+            "cost": _money(row["cost"]),
+            "cost_per_activation": _per(row["cost"], row["activated"]),
+            "cost_per_retained": _per(row["cost"], row["retained"]),
+        }
+        for row in sorted(table.values(), key=lambda row: (-row["cost"], row["campaign_id"]))
+    ]
+
+
 def _breakdown(data: dict) -> list[dict]:
     totals: dict[tuple, list] = {}
     for row in data["txns"]:
@@ -380,8 +455,8 @@ def dashboard(filters: KpiFilters, source: str = "rollup") -> dict:
     data = _period(src, filters.start, filters.end)
     before = _period(src, previous.start, previous.end)
     now, then = (
-        _headline(data, filters.start, filters.end),
-        _headline(before, previous.start, previous.end),
+        _headline(data, filters.start, filters.end, filters.campaign_id),
+        _headline(before, previous.start, previous.end, filters.campaign_id),
     )
     onboardings = src.onboardings(filters.start, filters.end)
     now["onboardings"] = sum(onboardings.values())
@@ -414,6 +489,7 @@ def dashboard(filters: KpiFilters, source: str = "rollup") -> dict:
         "series": _series(data, filters),
         "breakdown": _breakdown(data),
         "cohorts": _cohort_table(data, filters),
+        "campaign_table": _campaign_table(data),
         "onboardings": [
             {"staff_id": staff_id, "onboardings": n}
             for staff_id, n in sorted(onboardings.items(), key=lambda item: (-item[1], item[0]))

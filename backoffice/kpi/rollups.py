@@ -3,8 +3,8 @@
 `refresh()` is incremental: it recomputes only the days something touched since the last run
 (new transactions by id, late commits and back-dated transactions by their own day, the
 original's day of a new reversal, days that had pending or held transactions, new sign-ups and
-activations, grants, vouchers and discounts) and every day that depends on them (MAU looks 30
-days back, retention 5 weeks). A day is recomputed whole from the base tables (facts.py) and its
+activations, grants, vouchers and discounts, the sign-up days of the customers a campaign
+reached) and every day that depends on them (MAU looks 30 days back, retention 5 weeks). A day is recomputed whole from the base tables (facts.py) and its
 rows replaced, so running it twice changes nothing. `rebuild()` does the same for a range.
 """
 
@@ -20,20 +20,29 @@ from promotions.models import Redemption, RewardGrant, Voucher
 from wallet.models import Transaction
 
 from ..models_kpi import (
+    KpiActivationDelayDaily,
     KpiActiveDaily,
+    KpiCampaignCohortDaily,
     KpiCampaignDaily,
     KpiCohortDaily,
     KpiRefreshState,
     KpiTransactionDaily,
 )
-from . import facts
+from . import activation, campaign_attribution, facts
 from .definitions import RETENTION_WEEKS
 
 # Commits may land a little after their created_at: look back this far at each run.
 LATE_COMMIT_SECONDS = 300
 ACTIVE_WINDOW_DAYS = 30
 COHORT_WINDOW_DAYS = 7 * RETENTION_WEEKS + 7
-TABLES = (KpiTransactionDaily, KpiActiveDaily, KpiCohortDaily, KpiCampaignDaily)
+TABLES = (
+    KpiTransactionDaily,
+    KpiActiveDaily,
+    KpiCohortDaily,
+    KpiCampaignDaily,
+    KpiActivationDelayDaily,
+    KpiCampaignCohortDaily,
+)
 
 
 def _days_of(qs, field: str) -> set[date]:
@@ -57,7 +66,7 @@ def _spread(days: set[date], before: int, after: int, today: date) -> set[date]:
     }
 
 
-def _recompute(*, txn_days, active_days, cohort_days, campaign_days) -> None:
+def _recompute(*, txn_days, active_days, cohort_days, campaign_days, reached_days=()) -> None:
     """Replace the rows of the given days with freshly computed ones, a run of days at a time."""
     rename = {"d": "day", "br": "branch_id", "st": "staff_id"}
 
@@ -98,6 +107,13 @@ def _recompute(*, txn_days, active_days, cohort_days, campaign_days) -> None:
     )
     replace(KpiCohortDaily, cohort_days, facts.cohort_rows)
     replace(KpiCampaignDaily, campaign_days, facts.campaign_rows)
+    replace(KpiActivationDelayDaily, cohort_days, activation.delay_rows)
+    # by sign-up day: the cohorts redone above, and those of customers a campaign just reached
+    replace(
+        KpiCampaignCohortDaily,
+        set(cohort_days) | set(reached_days),
+        campaign_attribution.attribution_rows,
+    )
 
 
 def _first_day() -> date:
@@ -119,6 +135,21 @@ def _open_days() -> list[str]:
         status__in=(Transaction.Status.PENDING, Transaction.Status.HELD)
     )
     return sorted(day.isoformat() for day in _days_of(pending, "created_at"))
+
+
+def _reached_days(since) -> set[date]:
+    """Sign-up days of the customers a campaign reached (or stopped reaching: a discount taken
+    back) since the last run: their cohort's attribution changed."""
+    reached = (
+        RewardGrant.objects.filter(settled_at__gte=since).values("user_id"),
+        Voucher.objects.filter(created_at__gte=since).values("user_id"),
+        Redemption.objects.filter(created_at__gte=since).values("user_id"),
+        Redemption.objects.filter(reversed_by__created_at__gte=since).values("user_id"),
+    )
+    touched = Q()
+    for users in reached:
+        touched |= Q(pk__in=users)
+    return _days_of(User.objects.filter(touched), "date_joined")
 
 
 @transaction.atomic
@@ -190,12 +221,14 @@ def refresh() -> int:
     )
     campaign_days |= _days_of(Redemption.objects.filter(created_at__gte=since), "created_at")
 
+    reached_days = _reached_days(since)
     active_days = _spread(txn_days, 0, ACTIVE_WINDOW_DAYS - 1, today)
     _recompute(
         txn_days=txn_days,
         active_days=active_days,
         cohort_days=cohort_days,
         campaign_days=campaign_days,
+        reached_days=reached_days,
     )
     state.last_transaction_id = max_txn
     state.last_user_id = max_user
@@ -203,4 +236,10 @@ def refresh() -> int:
     state.refreshed_at = now
     state.updated_at = now
     state.save()
-    return len(txn_days) + len(active_days) + len(cohort_days) + len(campaign_days)
+    return (
+        len(txn_days)
+        + len(active_days)
+        + len(cohort_days)
+        + len(campaign_days)
+        + len(reached_days - cohort_days)
+    )

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from backoffice.kpi.facts import bank_tz, local_day
 from backoffice.roles import TELLER
+from promotions.models import Redemption
 from wallet import ledger
 from wallet.channel import CHANNELS, current_channel
 from wallet.models import LedgerAccount, Transaction, Wallet
@@ -48,11 +49,42 @@ events = st.lists(
             st.sampled_from(CHANNELS),
         ),
         st.tuples(st.just("reverse"), st.integers(0, 50)),
+        st.tuples(
+            st.just("reward"),
+            st.integers(0, 50),  # customer (modulo)
+            st.integers(0, 1),  # campaign
+            st.sampled_from(["grant", "voucher", "discount"]),
+            st.integers(1, 300),
+        ),
         st.tuples(st.just("refresh")),
     ),
     min_size=1,
     max_size=25,
 )
+
+# One history every property run includes: campaigns reaching customers of several cohorts
+# (grants, vouchers, a discount taken back with its payment), activations hours to days after
+# signing up, payments in a cohort's fourth week, refreshes in between.
+CAMPAIGN_HISTORY = [
+    ("signup", 0, 35, 1439, 0, True),
+    ("signup", 1, 30, 2, 3, False),
+    ("signup", 2, 10, 700, None, False),
+    ("signup", 0, 3, 0, 1, True),
+    ("signup", 1, 12, 1437, 10, True),
+    ("txn", 0, "top_up", 300, 7, 1438, "app"),
+    ("txn", 1, "top_up", 100, 1, 5, "web"),
+    ("refresh",),
+    ("reward", 0, 0, "grant", 100),
+    ("reward", 1, 0, "voucher", 50),
+    ("reward", 1, 1, "discount", 30),
+    ("refresh",),
+    ("reward", 3, 1, "grant", 80),
+    ("reward", 2, 1, "voucher", 20),
+    ("reward", 4, 0, "grant", 60),
+    ("reverse", 1),
+    ("txn", 3, "top_up", 40, 0, 1, "counter"),
+    ("reward", 3, 0, "discount", 10),
+]
 
 
 class History:
@@ -61,6 +93,7 @@ class History:
         self.tellers = [staff(TELLER, at=b) for b in self.branches]
         self.customers = []
         self.posted: list[Transaction] = []
+        self.campaigns = []
 
     def signup(self, branch_index, days_ago, minute, activated_after, onboarded):
         joined = moment(days_ago, minute)
@@ -121,9 +154,56 @@ class History:
             return
         try:
             with transaction.atomic():
-                ledger.reverse(original=original)
+                reversal = ledger.reverse(original=original)
         except ledger.InsufficientFunds:
-            pass  # the money has moved on: nothing reversed
+            return  # the money has moved on: nothing reversed
+        # a discount given at the payment goes back with it
+        Redemption.objects.filter(transaction=original).update(reversed_by=reversal)
+
+    def reward(self, who, campaign_index, what, amount):
+        """A campaign reaches a customer now: a paid grant, a voucher, or a discount at one of
+        their payments (the latest without one)."""
+        from promotions.models import RewardGrant, Voucher
+
+        from ..promotions.factories import CampaignFactory
+
+        if not self.customers:
+            return
+        while len(self.campaigns) <= campaign_index:
+            self.campaigns.append(CampaignFactory())
+        campaign = self.campaigns[campaign_index]
+        user = self.customers[who % len(self.customers)]
+        amount = Decimal(amount) / 10
+        if what == "grant":
+            RewardGrant.objects.create(
+                campaign=campaign,
+                user=user,
+                sequence=RewardGrant.objects.filter(campaign=campaign, user=user).count() + 1,
+                amount=amount,
+                status=RewardGrant.Status.SETTLED,
+                settled_at=timezone.now(),
+            )
+        elif what == "voucher":
+            Voucher.objects.create(
+                campaign=campaign,
+                user=user,
+                amount=amount,
+                expires_at=timezone.now() + timedelta(days=30),
+            )
+        else:
+            payment = (
+                Transaction.objects.filter(
+                    pk__in=[txn.pk for txn in self.posted],
+                    initiated_by=user,
+                    redemption__isnull=True,
+                )
+                .order_by("-pk")
+                .first()
+            )
+            if payment is not None:
+                Redemption.objects.create(
+                    campaign=campaign, user=user, transaction=payment, amount=amount
+                )
 
     def play(self, steps, refresh):
         for step in steps:

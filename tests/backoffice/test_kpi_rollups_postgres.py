@@ -3,12 +3,12 @@ keys and the ledger's triggers are the production ones."""
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from backoffice.kpi import rollups
 
 from . import test_kpi_rollups
-from .kpi_history import History, events
+from .kpi_history import CAMPAIGN_HISTORY, History, events
 from .test_kpi_rollups import assert_rollups_equal_raw
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -21,6 +21,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=events)
+@example(steps=CAMPAIGN_HISTORY)
 def test_incremental_rollups_equal_the_raw_computation_on_postgresql(steps):
     with transaction.atomic():
         history = History()
