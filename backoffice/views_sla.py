@@ -49,6 +49,8 @@ def support_sla(request):
             "team": team,
             "by_kind": [(SlaClock.Kind(k).label, v) for k, v in team["by_kind"].items()],
             "lead": lead,
+            # Leads keep the calendar: they are told when a year's holidays are missing.
+            "calendar_warnings": sla.holiday_warnings() if lead else [],
             "start": start,
             "end": end,
             "query": f"start={start.isoformat()}&end={end.isoformat()}",

@@ -567,6 +567,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "support.class_reminders",
         "schedule": crontab(minute="*/15"),
     },
+    # Live chats without a message for SUPPORT_CHAT_IDLE_MINUTES end (support/chat.py); every
+    # minute, so a chat ends at most a minute after its time is up.
+    "support-chats-end-idle": {
+        "task": "support.chats_end_idle",
+        "schedule": 60.0,
+    },
 }
 # KPI dashboards: customers with an email at these domains are test wallets, not counted.
 KPI_EXCLUDED_EMAIL_DOMAINS = env.list("KPI_EXCLUDED_EMAIL_DOMAINS", default=["test.invalid"])
@@ -667,3 +673,6 @@ SUPPORT_CHAT_MESSAGES_PER_MINUTE = env.int("SUPPORT_CHAT_MESSAGES_PER_MINUTE", d
 SUPPORT_CALLBACKS_PER_MINUTE = env.int("SUPPORT_CALLBACKS_PER_MINUTE", default=3)
 # How far ahead a callback may be booked.
 SUPPORT_CALLBACK_MAX_DAYS = env.int("SUPPORT_CALLBACK_MAX_DAYS", default=14)
+# A chat (waiting for an agent or in progress) with no message from either side for this many
+# minutes is ended by the system, its transcript kept as a ticket as when someone ends it.
+SUPPORT_CHAT_IDLE_MINUTES = env.int("SUPPORT_CHAT_IDLE_MINUTES", default=15)

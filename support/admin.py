@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from modeltranslation.admin import TranslationAdmin
 
+from . import sla
 from .admin_kb import *  # noqa: F403
 from .admin_surveys import *  # noqa: F403
 from .models_classes import ClassRegistration, TrainingClass
@@ -69,13 +70,23 @@ class TicketAdmin(admin.ModelAdmin):
         return False
 
 
+class HolidaysWarningMixin:
+    """The calendar's pages warn when a year's public holidays are not entered yet."""
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            for warning in sla.holiday_warnings():
+                messages.warning(request, warning)
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
+class WorkingHoursAdmin(HolidaysWarningMixin, admin.ModelAdmin):
     list_display = ("weekday", "opens", "closes")
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(HolidaysWarningMixin, admin.ModelAdmin):
     """Public holidays and make-up working days (调休); add next year's when it is published."""
 
     list_display = ("date", "kind", "name", "opens", "closes")
@@ -85,7 +96,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(HolidaysWarningMixin, admin.ModelAdmin):
     list_display = (
         "category",
         "priority",

@@ -7,6 +7,11 @@ chat up: the pick-up is one conditional UPDATE (state still waiting), so of two 
 the database lets one row change and the other sees nothing to change. When a chat ends its
 transcript becomes a ticket with the messages as its thread, linked from the chat.
 
+A chat nobody writes in ends by itself: `chats_end_idle` (a periodic task, every minute) ends a
+waiting or active chat with no message from either side (nor a pick-up) for
+SUPPORT_CHAT_IDLE_MINUTES exactly as "End the chat" ends it (transcript ticket, clocks, CSAT),
+and tells the customer why in the chat, once, in the language they started the chat in.
+
 Rate limits are the tickets' (support/tickets.py `_rate_limit`), per customer and minute.
 """
 
@@ -17,16 +22,20 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.phone import normalize_phone
 from notifications.models import Notification
 from notifications.services import notify, outbox_enqueue, register_handler
 
 from . import sla, surveys, tickets
+from .languages import language_now, speaking
 from .models_chat import AgentPresence, Callback, Chat, ChatMessage
 from .models_tickets import Ticket, TicketEvent, TicketMessage
 
@@ -153,7 +162,7 @@ def chat_start(*, customer, message: str = "") -> Chat:
             code="chat_no_agent",
         )
     _rate_limit(user=customer, what="chat", per_minute=settings.SUPPORT_CHATS_PER_MINUTE)
-    chat = Chat.objects.create(customer=customer)
+    chat = Chat.objects.create(customer=customer, language=language_now())
     if body:
         ChatMessage.objects.create(chat=chat, author=customer, body=body)
     return chat
@@ -230,12 +239,109 @@ def chat_end(*, chat: Chat, actor, as_customer: bool, category: str = "") -> Cha
         _refuse(_("Choose a category."), field="category")
     if chat.state == State.ENDED:
         _refuse(_("This chat has ended."), code="chat_ended")
+    return _end(chat, actor=actor, category=category or DEFAULT_CATEGORY)
+
+
+def _end(chat: Chat, *, actor, category: str, idle: bool = False) -> Chat:
+    """End a locked, open chat; `actor` None when the system ends it."""
     chat.state = State.ENDED
     chat.ended_at = timezone.now()
     chat.ended_by = actor
-    chat.ticket = _transcript_ticket(chat, category=category or DEFAULT_CATEGORY, actor=actor)
-    chat.save(update_fields=["state", "ended_at", "ended_by", "ticket"])
+    chat.ended_idle = idle
+    chat.ticket = _transcript_ticket(chat, category=category, actor=actor)
+    chat.save(update_fields=["state", "ended_at", "ended_by", "ended_idle", "ticket"])
     return chat
+
+
+# --- chats nobody writes in -----------------------------------------------------------------
+
+# At most this many chats are ended per run; the next run (a minute later) takes the rest.
+IDLE_BATCH = 200
+
+
+def _idle_after() -> timedelta:
+    return timedelta(minutes=settings.SUPPORT_CHAT_IDLE_MINUTES)
+
+
+def _with_last_activity(queryset):
+    """Annotate `last_activity`: the latest of the chat's start, its pick-up and its last
+    message. A pick-up counts: the agent who just took a chat has the full time to answer."""
+    last_message = (
+        ChatMessage.objects.filter(chat=OuterRef("pk"))
+        .order_by("-created_at", "-pk")
+        .values("created_at")[:1]
+    )
+    return queryset.annotate(
+        last_activity=Greatest(
+            "created_at",
+            Coalesce("picked_up_at", "created_at"),
+            Coalesce(Subquery(last_message), "created_at"),
+        )
+    )
+
+
+def idle_chats(*, now: datetime | None = None):
+    """Open chats (waiting or active) with no activity for SUPPORT_CHAT_IDLE_MINUTES."""
+    cutoff = (now or timezone.now()) - _idle_after()
+    return (
+        _with_last_activity(Chat.objects.filter(state__in=(State.WAITING, State.ACTIVE)))
+        .filter(Q(last_activity__lte=cutoff))
+        .order_by("pk")
+    )
+
+
+def chats_end_idle() -> int:
+    """End every chat idle for SUPPORT_CHAT_IDLE_MINUTES (each in its own transaction, so one
+    failure leaves the others ended). Run by a periodic task; a second run finds nothing."""
+    ids = list(idle_chats().values_list("pk", flat=True)[:IDLE_BATCH])
+    return sum(1 for chat_id in ids if chat_end_idle(chat_id=chat_id))
+
+
+@transaction.atomic
+def chat_end_idle(*, chat_id: int) -> Chat | None:
+    """End one chat for inactivity, the way "End the chat" does, and tell the customer in the
+    chat why and where the conversation went. Re-checked under the chat's lock (a message
+    written meanwhile keeps the chat open; an ended chat is left alone), so it happens once."""
+    chat = (
+        _with_last_activity(Chat.objects.select_for_update(of=("self",)))
+        .filter(pk=chat_id, state__in=(State.WAITING, State.ACTIVE))
+        .first()
+    )
+    if chat is None or chat.last_activity > timezone.now() - _idle_after():
+        return None
+    answered = chat.agent_id is not None
+    chat = _end(chat, actor=None, category=DEFAULT_CATEGORY, idle=True)
+    with speaking(chat.language):
+        body = _idle_notice(chat, answered=answered)
+    ChatMessage.objects.create(chat=chat, from_staff=True, system=True, body=body)
+    return chat
+
+
+def _idle_notice(chat: Chat, *, answered: bool) -> str:
+    minutes = settings.SUPPORT_CHAT_IDLE_MINUTES
+    if chat.ticket_id is None:
+        return ngettext(
+            "This chat ended after %(minutes)s minute without messages.",
+            "This chat ended after %(minutes)s minutes without messages.",
+            minutes,
+        ) % {"minutes": minutes}
+    if answered:
+        text = ngettext(
+            "This chat ended after %(minutes)s minute without messages. "
+            "Your conversation is saved as ticket %(reference)s.",
+            "This chat ended after %(minutes)s minutes without messages. "
+            "Your conversation is saved as ticket %(reference)s.",
+            minutes,
+        )
+    else:
+        text = ngettext(
+            "This chat ended after %(minutes)s minute without messages. "
+            "Your message is saved as ticket %(reference)s: an agent will answer you there.",
+            "This chat ended after %(minutes)s minutes without messages. "
+            "Your message is saved as ticket %(reference)s: an agent will answer you there.",
+            minutes,
+        )
+    return text % {"minutes": minutes, "reference": chat.ticket.reference}
 
 
 def _transcript_ticket(chat: Chat, *, category: str, actor) -> Ticket | None:

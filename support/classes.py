@@ -20,6 +20,7 @@ from config.api_errors import ApplicationError
 from notifications.models import Notification
 from notifications.services import notify, outbox_enqueue, register_handler
 
+from .languages import language_now, speaking
 from .models_classes import ClassRegistration, TrainingClass
 
 Status = ClassRegistration.Status
@@ -131,12 +132,13 @@ def class_register(*, customer, class_id: int) -> ClassRegistration:
         registration.status = Status.REGISTERED
         registration.registered_at = timezone.now()
         registration.cancelled_at = None
-        registration.save(update_fields=["status", "registered_at", "cancelled_at"])
+        registration.language = language_now()
+        registration.save(update_fields=["status", "registered_at", "cancelled_at", "language"])
         return registration
     try:
         with transaction.atomic():
             return ClassRegistration.objects.create(
-                training_class=training_class, customer=customer
+                training_class=training_class, customer=customer, language=language_now()
             )
     except IntegrityError:
         _refuse(
@@ -198,7 +200,7 @@ def class_reminders_queue(*, now: datetime | None = None) -> int:
 
 def class_reminder_send(*, registration_id: int) -> None:
     """The outbox handler: the customer's inbox (and their channels) hear of the class, unless
-    they cancelled since."""
+    they cancelled since, in the language they registered in (support/languages.py)."""
     registration = (
         ClassRegistration.objects.select_related("customer", "training_class__branch")
         .filter(pk=registration_id)
@@ -208,15 +210,16 @@ def class_reminder_send(*, registration_id: int) -> None:
         return
     training_class = registration.training_class
     starts = timezone.localtime(training_class.starts_at)
-    notify(
-        user=registration.customer,
-        kind=Notification.Kind.SUPPORT,
-        title=_("Reminder: %(title)s tomorrow") % {"title": training_class.title},
-        body=_("Your class starts at %(time)s. Place: %(place)s.")
-        % {"time": starts.strftime("%Y-%m-%d %H:%M"), "place": training_class.place},
-        dedupe_key=f"class-reminder:{registration.pk}",
-        link=reverse("classes:list"),
-    )
+    with speaking(registration.language):
+        notify(
+            user=registration.customer,
+            kind=Notification.Kind.SUPPORT,
+            title=_("Reminder: %(title)s tomorrow") % {"title": training_class.title},
+            body=_("Your class starts at %(time)s. Place: %(place)s.")
+            % {"time": starts.strftime("%Y-%m-%d %H:%M"), "place": training_class.place},
+            dedupe_key=f"class-reminder:{registration.pk}",
+            link=reverse("classes:list"),
+        )
 
 
 def connect() -> None:

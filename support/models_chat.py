@@ -80,6 +80,13 @@ class Chat(models.Model):
         related_name="+",
         verbose_name=_("ended by"),
     )
+    # Ended by the system after SUPPORT_CHAT_IDLE_MINUTES without a message (ended_by empty).
+    ended_idle = models.BooleanField(_("ended for inactivity"), default=False)
+    # The language the customer started the chat in: what the system writes to them in the chat
+    # is in it (empty: the default language, for chats started before it was recorded).
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
+    )
     # The ticket the transcript became when the chat ended.
     ticket = models.OneToOneField(
         "support.Ticket",
@@ -121,6 +128,8 @@ class ChatMessage(models.Model):
         verbose_name=_("author"),
     )
     from_staff = models.BooleanField(_("from the bank"), default=False)
+    # Written by the system, not by a person (e.g. why the chat ended); counted with the bank's.
+    system = models.BooleanField(_("system message"), default=False)
     body = models.TextField(_("message"))
     created_at = models.DateTimeField(_("sent at"), default=timezone.now)
 

@@ -123,6 +123,11 @@ class ClassRegistration(models.Model):
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    # The language the customer registered in: their reminder is written in it (empty: the
+    # default language, for registrations made before it was recorded).
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
+    )
     attended = models.BooleanField(_("attended"), null=True, blank=True)
     attendance_marked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -36,7 +36,7 @@ from .business_hours import (
     business_minutes_between,
     calendar_load,
 )
-from .models_sla import SlaClock, SlaPolicy
+from .models_sla import CalendarDay, SlaClock, SlaPolicy
 from .models_tickets import Ticket, TicketEvent
 
 User = get_user_model()
@@ -213,6 +213,46 @@ def queue_q(status: str) -> Q:
         met = SlaClock.objects.filter(ticket=OuterRef("pk"), met=True)
         return Q(Exists(met), sla_breached_at__isnull=True, sla_due__isnull=True)
     return Q()
+
+
+# --- the calendar's public holidays -------------------------------------------------------
+
+# China's public holidays for a year are published by the State Council in the autumn before
+# (usually October to December). From this month on, next year's missing holidays are warned
+# about too; earlier, there is nothing to enter yet.
+NEXT_YEAR_CHECKED_FROM_MONTH = 10
+
+
+def years_without_holidays(*, today: date | None = None) -> list[int]:
+    """The years (this one, and next from October) with no public holiday in the calendar: the
+    SLA clocks would count those holidays as working days. Nothing is guessed: a lead enters the
+    published schedule in the admin. One query."""
+    today = today or timezone.localdate()
+    years = [today.year]
+    if today.month >= NEXT_YEAR_CHECKED_FROM_MONTH:
+        years.append(today.year + 1)
+    entered = set(
+        CalendarDay.objects.filter(
+            kind=CalendarDay.Kind.HOLIDAY,
+            date__gte=date(years[0], 1, 1),
+            date__lte=date(years[-1], 12, 31),
+        )
+        .values_list("date__year", flat=True)
+        .distinct()
+    )
+    return [year for year in years if year not in entered]
+
+
+def holiday_warnings(*, today: date | None = None) -> list[str]:
+    """What to tell support leads (SLA page, admin) about years whose holidays are missing."""
+    return [
+        _(
+            "Public holidays for %(year)s are not entered yet: SLA clocks count them as working "
+            "days. Add them in the admin (Support › Calendar days) once they are published."
+        )
+        % {"year": year}
+        for year in years_without_holidays(today=today)
+    ]
 
 
 # --- the periodic check ---------------------------------------------------------------------

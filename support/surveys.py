@@ -3,7 +3,10 @@
 - CSAT: `csat_invite` is called once by the ticket state machine when a ticket becomes resolved;
   a ticket gets at most one invitation (a reopened and re-resolved ticket is not asked twice).
 - NPS: `nps_invite_sample` (a periodic task) invites a random sample of the customers active in
-  the last NPS_ACTIVE_DAYS, skipping anyone invited in the last NPS_QUIET_DAYS.
+  the last NPS_ACTIVE_DAYS, skipping anyone invited in the last NPS_QUIET_DAYS. Runs never
+  overlap: two at once (beat fired twice, or a slow run still going when the next starts) would
+  each see the same customers not yet invited and invite them twice, so each run first takes a
+  transaction-scoped advisory lock (see `_nps_sampling_lock`).
 - Both reach the customer through the notifications outbox: the handler `invitation_send` makes
   the link's token (only its hash is stored) and puts the link in the inbox and the email.
 - Admin-built surveys: `survey_response_create`, one response per customer (a DB constraint).
@@ -14,11 +17,12 @@ transaction in the window. Logins are not used: a session kept alive is not acti
 
 import hashlib
 import secrets
+import zlib
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -286,6 +290,7 @@ def nps_invite_sample(*, now=None, size: int | None = None) -> int:
         created_at__gt=now - timedelta(days=settings.NPS_QUIET_DAYS),
     )
     with transaction.atomic():
+        _nps_sampling_lock()
         ids = list(
             active_customers(now=now)
             .exclude(Exists(invited_lately))
@@ -295,6 +300,30 @@ def nps_invite_sample(*, now=None, size: int | None = None) -> int:
         for customer_id in ids:
             _invitation_create(kind=Kind.NPS, customer_id=customer_id, now=now)
     return len(ids)
+
+
+# Any constant 64-bit number not used by another advisory lock of the project (there is none).
+NPS_SAMPLING_LOCK_KEY = zlib.crc32(b"support.nps_invite_sample")
+
+
+def _nps_sampling_lock() -> None:
+    """Wait until no other NPS sampling run is in progress; held until this one commits.
+
+    Why a lock and not a unique key: the rule is a sliding window ("nobody invited within the
+    last NPS_QUIET_DAYS"), which a unique (customer, period) key could only approximate with
+    calendar periods: two overlapping runs on either side of a period boundary would both pass
+    it, and a customer invited on a period's last day could be asked again the next day. The
+    lock makes runs take turns; the waiting run's sampling query starts after the first run has
+    committed (PostgreSQL's READ COMMITTED gives each statement a fresh snapshot), so it sees
+    those invitations and applies the window exactly. A transaction-scoped advisory lock is the
+    standard PostgreSQL tool for "one run at a time": no table, released at commit or rollback,
+    and a crashed worker cannot leave it behind. It waits rather than skips, so each run still
+    invites its sample. SQLite (the demo's default, with eager tasks and no concurrent runs)
+    has no such lock; it serializes writers anyway, so an overlapping run fails instead of
+    inviting twice."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [NPS_SAMPLING_LOCK_KEY])
 
 
 # --- admin-built surveys --------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import attachments, classes, sla, surveys, tickets
+from . import attachments, chat, classes, sla, surveys, tickets
 
 
 @shared_task(name="support.sla_check", acks_late=True, soft_time_limit=240, time_limit=270)
@@ -34,3 +34,9 @@ def class_reminders() -> int:
 def attachments_sweep() -> int:
     """Delete attachment files left behind by messages whose transaction rolled back."""
     return attachments.orphan_attachments_sweep()
+
+
+@shared_task(name="support.chats_end_idle", acks_late=True, ignore_result=True)
+def chats_end_idle() -> int:
+    """End the live chats nobody wrote in for SUPPORT_CHAT_IDLE_MINUTES (each once)."""
+    return chat.chats_end_idle()

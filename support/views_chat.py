@@ -117,7 +117,9 @@ def _own_chat(request, reference: str) -> Chat:
 
 def message_json(message, *, viewer) -> dict:
     """A message for chat.js: the text as text (the script never inserts it as HTML)."""
-    if message.from_staff:
+    if message.system:
+        author = _("Notice from the bank")
+    elif message.from_staff:
         author = _("Agent %(name)s") % {
             "name": (message.author.full_name if message.author else "") or _("of the bank")
         }
@@ -125,7 +127,7 @@ def message_json(message, *, viewer) -> dict:
         author = _("Customer") if viewer != "customer" else _("You")
     return {
         "id": message.pk,
-        "mine": (viewer == "customer") != message.from_staff,
+        "mine": not message.system and (viewer == "customer") != message.from_staff,
         "author": author,
         "body": message.body,
         "at": message.created_at.isoformat(),

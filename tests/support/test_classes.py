@@ -5,8 +5,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from backoffice.models import AuditEvent
@@ -199,6 +201,68 @@ def test_one_reminder_per_registration_the_day_before(django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True):
         assert classes.class_reminders_queue(now=timezone.now() + timedelta(days=2, hours=1)) == 1
     assert reminders.count() == 2
+
+
+@pytest.mark.parametrize(
+    "language,title,body",
+    [
+        ("en", "Reminder: Evening class tomorrow", "Your class starts at"),
+        ("zh-hans", "提醒：明天上课：晚间课", "您的课程将于"),
+    ],
+)
+def test_the_reminder_speaks_the_language_the_customer_registered_in(
+    settings, django_capture_on_commit_callbacks, language, title, body
+):
+    # The worker's default language is Chinese; an English customer still reads English, and
+    # the other way round.
+    settings.LANGUAGE_CODE = "en" if language == "zh-hans" else "zh-hans"
+    online = OnlineClassFactory(
+        title_zh_hans="晚间课",
+        title_en="Evening class",
+        starts_at=timezone.now() + timedelta(hours=20),
+    )
+    customer = UserFactory()
+    with translation.override(language):
+        registration = classes.class_register(customer=customer, class_id=online.pk)
+    assert registration.language == language
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert classes.class_reminders_queue() == 1
+    reminder = Notification.objects.get(user=customer, kind="support")
+    assert reminder.title == title
+    assert reminder.body.startswith(body)
+    assert ("Online" if language == "en" else "线上") in reminder.body
+    sent = [m for m in mail.outbox if customer.email in m.to]
+    assert [m.subject for m in sent] == [title]
+
+
+def test_registering_on_the_english_page_gives_an_english_reminder(
+    client, django_capture_on_commit_callbacks
+):
+    later = TrainingClassFactory(
+        title_en="Paying by QR", starts_at=timezone.now() + timedelta(hours=6)
+    )
+    customer = UserFactory()
+    client.force_login(customer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.post(reverse("classes:register", args=[later.pk]))
+    assert ClassRegistration.objects.get(customer=customer).language == "en"
+    with django_capture_on_commit_callbacks(execute=True):
+        classes.class_reminders_queue()
+    assert Notification.objects.get(user=customer).title == "Reminder: Paying by QR tomorrow"
+
+
+def test_a_registration_from_before_languages_were_recorded_reads_in_the_default_language(
+    django_capture_on_commit_callbacks,
+):
+    soon = TrainingClassFactory(
+        title_zh_hans="老课程", starts_at=timezone.now() + timedelta(hours=3)
+    )
+    registration = classes.class_register(customer=UserFactory(), class_id=soon.pk)
+    ClassRegistration.objects.filter(pk=registration.pk).update(language="")
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        classes.class_reminders_queue()
+    assert Notification.objects.get(user=registration.customer).title == "提醒：明天上课：老课程"
 
 
 def test_the_reminder_is_a_registered_periodic_task(settings):
