@@ -101,19 +101,29 @@ class CampaignResults:
         return (Decimal(self.vouchers_used * 100) / self.vouchers_issued).quantize(Decimal("0.1"))
 
 
+def grants_given(grants):
+    """Grants without those taken back in full: a reward whose payment was reversed and that
+    came back whole was never really given (the KPI dashboards count campaigns the same way)."""
+    return grants.exclude(clawback_transaction__isnull=False, clawback_shortfall=0)
+
+
+def grant_cost():
+    """What a grant cost the campaign: its amount, or, taken back in part, what stayed with the
+    customer."""
+    return Case(
+        When(clawback_transaction__isnull=False, then=F("clawback_shortfall")),
+        default=F("amount"),
+        output_field=DecimalField(**AMOUNT),
+    )
+
+
 def campaign_results(campaign: Campaign) -> CampaignResults:
     """The figures of the campaign's results page, in seven queries whatever its size."""
     from accounts.models import User
 
     all_grants = RewardGrant.objects.filter(campaign=campaign)
-    # A reward taken back in full after its payment was reversed was never really given; one
-    # taken back in part cost what stayed with the customer.
-    grants = all_grants.exclude(clawback_transaction__isnull=False, clawback_shortfall=0)
-    cost_of_grant = Case(
-        When(clawback_transaction__isnull=False, then=F("clawback_shortfall")),
-        default=F("amount"),
-        output_field=DecimalField(**AMOUNT),
-    )
+    grants = grants_given(all_grants)
+    cost_of_grant = grant_cost()
     settled = RewardGrant.Status.SETTLED
     totals = grants.aggregate(
         paid=Count("pk", filter=Q(status=settled)),

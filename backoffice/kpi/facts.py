@@ -36,6 +36,7 @@ from django.db.models.functions import Abs, Coalesce, TruncDate
 
 from accounts.models import User
 from promotions.models import Redemption, RewardGrant, Voucher
+from promotions.selectors import grant_cost, grants_given
 from wallet.channel import WEB
 from wallet.models import Entry, LedgerAccount, Transaction
 
@@ -387,7 +388,9 @@ def campaign_rows(start: date, end: date, *, scope=None, group=("d", "br", "st",
     }
     grants = _scoped(
         _in_days(
-            RewardGrant.objects.filter(counted_q("user__"), status=RewardGrant.Status.SETTLED),
+            grants_given(
+                RewardGrant.objects.filter(counted_q("user__"), status=RewardGrant.Status.SETTLED)
+            ),
             "settled_at",
             start,
             end,
@@ -428,7 +431,7 @@ def campaign_rows(start: date, end: date, *, scope=None, group=("d", "br", "st",
             for name in aggregates:
                 entry[name] = row[name]
 
-    add(grants, grants=Count("pk"), cost=Sum("amount"))
+    add(grants, grants=Count("pk"), cost=Sum(grant_cost()))
     add(
         vouchers,
         vouchers_issued=Count("pk"),

@@ -220,6 +220,18 @@ def refresh() -> int:
         Voucher.objects.filter(Q(created_at__gte=since) | Q(used_at__gte=since)), "created_at"
     )
     campaign_days |= _days_of(Redemption.objects.filter(created_at__gte=since), "created_at")
+    # A reversed payment takes back its reward and its discount and gives its voucher back
+    # (promotions/reversals.py): the days they were counted on change.
+    undone = Transaction.objects.filter(pk__gt=state.last_transaction_id, pk__lte=max_txn)
+    campaign_days |= _days_of(
+        RewardGrant.objects.filter(clawback_transaction__in=undone), "settled_at"
+    )
+    reversed_discounts = Redemption.objects.filter(reversed_by__in=undone)
+    campaign_days |= _days_of(reversed_discounts, "created_at")
+    campaign_days |= _days_of(
+        Voucher.objects.filter(redemptions__in=reversed_discounts), "created_at"
+    )
+    campaign_days = {day for day in campaign_days if day <= today}
 
     reached_days = _reached_days(since)
     active_days = _spread(txn_days, 0, ACTIVE_WINDOW_DAYS - 1, today)

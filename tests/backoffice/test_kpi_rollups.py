@@ -213,3 +213,41 @@ def test_daily_weekly_and_monthly_actives_equal_counting_each_window(steps):
                     }
                     assert mine == by_hand, (day, name, by_channel)
         transaction.set_rollback(True)
+
+
+def test_a_reward_taken_back_costs_the_campaign_only_what_stayed_after_the_next_refresh():
+    from decimal import Decimal
+
+    from promotions.models import RewardGrant
+    from wallet import ledger
+    from wallet.models import LedgerAccount, Wallet
+    from wallet.services.common import system_account_ensure, wallet_account_ensure
+
+    history = _some_history()
+    rollups.refresh()
+    history.reward(0, 0, "grant", 500)  # 50.00 paid to the first customer, three days ago
+    RewardGrant.objects.update(settled_at=timezone.now() - timedelta(days=3))
+    rollups.rebuild()
+    today = local_day(timezone.now())
+    filters = KpiFilters(start=today - timedelta(days=5), end=today)
+
+    def cost():
+        return {f["key"]: f["value"] for f in dashboard(filters)["figures"]}["campaign_cost"]
+
+    assert cost() == Decimal("50.00")
+    # Its payment was reversed: 30.00 came back from the wallet, 20.00 had been spent.
+    customer = history.customers[0]
+    mine = wallet_account_ensure(wallet=Wallet.objects.get(user=customer), currency="CNY")
+    pool = system_account_ensure(kind=LedgerAccount.Kind.BANK_CLEARING, currency="CNY")
+    with transaction.atomic():
+        taken = ledger.post(
+            kind=Transaction.Kind.REVERSAL,
+            legs=[ledger.Leg(mine, Decimal("-30.00")), ledger.Leg(pool, Decimal("30.00"))],
+        )
+    RewardGrant.objects.update(clawback_transaction=taken, clawback_shortfall=Decimal("20.00"))
+    rollups.refresh()
+    assert cost() == Decimal("20.00")
+    assert dashboard(filters) == dashboard(filters, source="raw")
+    RewardGrant.objects.update(clawback_shortfall=Decimal("0"))  # all of it came back
+    rollups.rebuild()
+    assert cost() == Decimal("0.00")
