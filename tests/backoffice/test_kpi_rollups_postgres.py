@@ -3,12 +3,12 @@ keys and the ledger's triggers are the production ones."""
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from backoffice.kpi import rollups
 
 from .kpi_history import History, events
-from .test_kpi_rollups import assert_rollups_equal_raw
+from .test_kpi_rollups import PAID_BEFORE_SIGNING_UP, assert_rollups_equal_raw
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=events)
+@example(steps=PAID_BEFORE_SIGNING_UP)
 def test_incremental_rollups_equal_the_raw_computation_on_postgresql(steps):
     with transaction.atomic():
         history = History()
