@@ -70,7 +70,6 @@ def _rows():
 
 @settings(
     max_examples=10,
-    derandomize=True,  # see the closing note of 2026-11-27: one random history once differed on PostgreSQL
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
