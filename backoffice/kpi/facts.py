@@ -362,7 +362,12 @@ def _cohort_activity(start, end, scope):
         entries.order_by()
         .values("cust", "jd", "br", "st")
         .annotate(
-            first_txn_7d=flag(Q(transaction__created_at__lt=within_7_days)),
+            first_txn_7d=flag(
+                Q(
+                    transaction__created_at__gte=F(user + "date_joined"),
+                    transaction__created_at__lt=within_7_days,
+                )
+            ),
             **{
                 f"retained_w{week}": flag(Q(after__gte=7 * week, after__lte=7 * week + 6))
                 for week in range(1, RETENTION_WEEKS + 1)

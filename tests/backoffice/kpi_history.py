@@ -92,6 +92,7 @@ class History:
         self.branches = [branch("KA"), branch("KB")]
         self.tellers = [staff(TELLER, at=b) for b in self.branches]
         self.customers = []
+        self.joined: dict[int, datetime] = {}  # customer id -> when they signed up
         self.posted: list[Transaction] = []
         self.campaigns = []
 
@@ -106,6 +107,7 @@ class History:
                 customer=user, branch=where, onboarded_by=self.tellers[branch_index]
             )
         type(user).objects.filter(pk=user.pk).update(date_joined=joined)
+        self.joined[user.pk] = joined
         activated = None
         if activated_after is not None:
             activated = min(joined + timedelta(days=activated_after, hours=1), timezone.now())
@@ -124,6 +126,10 @@ class History:
         mine = wallet_account_ensure(wallet=wallet, currency="CNY")
         clearing = system_account_ensure(kind=LedgerAccount.Kind.BANK_CLEARING, currency="CNY")
         amount = Decimal(amount)
+        # No wallet pays before its owner signed up (the wallet, its ledger account and every
+        # posting come after the sign-up; only this back-dating could put one earlier): a
+        # payment drawn before the sign-up happens at the sign-up instead.
+        when = max(moment(days_ago, minute), self.joined[user.pk])
         if kind == "top_up":
             legs = [ledger.Leg(clearing, -amount), ledger.Leg(mine, amount)]
         elif kind == "withdrawal":
@@ -135,6 +141,7 @@ class History:
             if other == user or mine.balance < amount:
                 return
             theirs = wallet_account_ensure(wallet=Wallet.objects.get(user=other), currency="CNY")
+            when = max(when, self.joined[other.pk])
             legs = [ledger.Leg(mine, -amount), ledger.Leg(theirs, amount)]
         token = current_channel.set(channel)
         try:
@@ -143,7 +150,7 @@ class History:
         finally:
             current_channel.reset(token)
         with pgtrigger.ignore("wallet.Transaction:transaction_sealed_columns_frozen"):
-            Transaction.objects.filter(pk=txn.pk).update(created_at=moment(days_ago, minute))
+            Transaction.objects.filter(pk=txn.pk).update(created_at=when)
         self.posted.append(txn)
 
     def reverse(self, index):

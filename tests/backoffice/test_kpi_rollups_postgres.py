@@ -9,19 +9,19 @@ from backoffice.kpi import rollups
 
 from . import test_kpi_rollups
 from .kpi_history import CAMPAIGN_HISTORY, History, events
-from .test_kpi_rollups import assert_rollups_equal_raw
+from .test_kpi_rollups import PAID_BEFORE_SIGNING_UP, assert_rollups_equal_raw
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @settings(
     max_examples=8,
-    derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=events)
 @example(steps=CAMPAIGN_HISTORY)
+@example(steps=PAID_BEFORE_SIGNING_UP)
 def test_incremental_rollups_equal_the_raw_computation_on_postgresql(steps):
     with transaction.atomic():
         history = History()
