@@ -19,7 +19,7 @@ from allauth.account.models import EmailAddress
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import LinkedAccount, User
+from accounts.models import LinkedAccount, SandboxOperation, User
 from backoffice.models import Branch, CustomerBranch
 from backoffice.seed import DEMO_MERCHANTS, demo_customer_ensure, demo_funding_sources_ensure
 from backoffice.services import customer_branch_assign
@@ -180,6 +180,15 @@ def _date_back(*, dated, joined, activated, orders) -> None:
     for pk, when in orders.items():
         FundingOrder.objects.filter(pk=pk).update(created_at=when)
         FundingOrder.objects.filter(pk=pk, decided_at__isnull=False).update(
+            decided_at=when + timedelta(hours=1)
+        )
+        # The sandbox bank's side moves too: it books a withdrawal the business day after it
+        # settled, so its statements of those days hold it and reconciling them matches it
+        # (dated today at the bank, it was "missing at the bank" on its ledger day and
+        # "missing in the ledger" on the bank's).
+        reference = FundingOrder.objects.values_list("reference", flat=True).get(pk=pk)
+        SandboxOperation.objects.filter(reference=reference).update(created_at=when)
+        SandboxOperation.objects.filter(reference=reference, decided_at__isnull=False).update(
             decided_at=when + timedelta(hours=1)
         )
     with _frozen_columns_ignored():

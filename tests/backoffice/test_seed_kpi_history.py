@@ -6,11 +6,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import SandboxOperation, User
 from backoffice.models import CustomerBranch
 from backoffice.seed_kpi_history import HISTORY_DOMAIN
 from promotions.models import RewardGrant
-from wallet.models import Transaction, Wallet
+from wallet.models import FundingOrder, Transaction, Wallet
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +40,16 @@ def test_seed_demo_dates_months_of_history_back_and_the_ledger_still_audits_clea
     grants = RewardGrant.objects.filter(user__in=customers)
     assert grants.count() == 12
     assert not grants.filter(created_at__gte=now - timedelta(days=1)).exists()
+
+    # The sandbox bank settled each withdrawal when the ledger says it was asked, not today.
+    orders = FundingOrder.objects.filter(
+        wallet__user__in=customers, direction=FundingOrder.Direction.WITHDRAWAL
+    )
+    assert orders.exists()
+    for order in orders:
+        bank = SandboxOperation.objects.get(reference=order.reference)
+        assert bank.created_at == order.created_at
+        assert bank.decided_at is None or bank.decided_at < now - timedelta(days=1)
 
     # Dated back before sealing: the hash chain verifies (raises CommandError on a breach).
     call_command("ledger_audit")
