@@ -721,9 +721,18 @@ class VoucherAdmin(ReadOnlyAdmin):
 
 @admin.register(Redemption)
 class RedemptionAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "campaign", "user", "amount", "voucher", "transaction", "created_at")
-    list_filter = ("campaign",)
-    list_select_related = ("campaign", "user", "voucher__campaign", "transaction")
+    list_display = (
+        "pk",
+        "campaign",
+        "user",
+        "amount",
+        "voucher",
+        "transaction",
+        "reversed_by",
+        "created_at",
+    )
+    list_filter = ("campaign", ("reversed_by", admin.EmptyFieldListFilter))
+    list_select_related = ("campaign", "user", "voucher__campaign", "transaction", "reversed_by")
     search_fields = ("user__email",)
     readonly_fields = [f.name for f in Redemption._meta.fields]
 

@@ -198,6 +198,10 @@ def test_each_kind_shows_its_own_fields_and_vouchers_are_read_only(client, campa
     assert detail.status_code == 200
     assert 'name="status"' not in detail.content.decode()  # nothing editable
     assert client.get("/admin/promotions/redemption/").status_code == 200
+    # Discounts a reversal took back can be told apart (and listed apart) from those that stand.
+    undone = client.get("/admin/promotions/redemption/?reversed_by__isempty=0")
+    assert undone.status_code == 200
+    assert "reversed_by" in undone.content.decode()
 
 
 # --- the demo seed ---------------------------------------------------------------------------
