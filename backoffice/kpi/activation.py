@@ -7,11 +7,10 @@ the counts per hour over its selection and takes the lower median. One query for
 
 from datetime import date
 
-from django.db.models import Count, F, Func, IntegerField
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Func, IntegerField
 
 from .definitions import ACTIVATION_HOURS_CAP
-from .facts import _in_days, _scoped, _sort_key, bank_tz, counted_customers
+from .facts import _sort_key, signups
 
 
 class WholeHours(Func):
@@ -43,17 +42,10 @@ class WholeHours(Func):
 def delay_rows(start: date, end: date, *, scope=None, group=("d", "br", "st")):
     """Customers who signed up on the days of [start, end] and activated their wallet, counted
     per `group` (d sign-up day, br, st) and whole hours from signing up to activating."""
-    scope = {k: v for k, v in (scope or {}).items() if k in ("br", "st")}
-    users = _scoped(
-        _in_days(counted_customers(), "date_joined", start, end)
+    users = (
+        signups(start, end, scope)
         .filter(wallet__activated_at__isnull=False)
-        .annotate(
-            d=TruncDate("date_joined", tzinfo=bank_tz()),
-            br=F("customer_branch__branch_id"),
-            st=F("customer_branch__onboarded_by_id"),
-            hours=WholeHours("wallet__activated_at", "date_joined"),
-        ),
-        scope,
+        .annotate(hours=WholeHours("wallet__activated_at", "date_joined"))
     )
     dims = (*group, "hours")
     rows = users.order_by().values(*dims).annotate(count=Count("pk"))

@@ -9,23 +9,20 @@ paid today changes the row of the day the customer signed up. One query for a ra
 
 from datetime import date
 
-from django.db import connections, router
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, When
-from django.db.models.functions import TruncDate
 
-from accounts.models import User
 from promotions.models import Redemption, RewardGrant, Voucher
 
 from .definitions import RETENTION_WEEKS
 from .facts import (
-    DaysBetween,
     _day_value,
     _in_days,
-    _scoped,
     _sort_key,
-    bank_tz,
-    counted_customers,
+    compiled,
+    in_week_after_signup,
+    signups,
     volume_entries,
+    with_days_after_signup,
 )
 
 ROW_FIELDS = ("reached", "activated", "retained")
@@ -52,15 +49,8 @@ def reached_pairs(start: date, end: date, *, campaign_id=None):
 def _retained_in_last_week():
     """Active (a volume transaction) in the customer's fourth week after the sign-up day, as in
     facts.cohort_rows (retained_w4)."""
-    user = "account__wallet__user__"
-    week = RETENTION_WEEKS
-    return (
-        volume_entries()
-        .filter(account__wallet__user_id=OuterRef("pk"))
-        .annotate(jd=TruncDate(user + "date_joined", tzinfo=bank_tz()))
-        .annotate(after=DaysBetween("d", "jd"))
-        .filter(after__gte=7 * week, after__lte=7 * week + 6)
-    )
+    mine = volume_entries().filter(account__wallet__user_id=OuterRef("pk"))
+    return with_days_after_signup(mine).filter(in_week_after_signup(RETENTION_WEEKS))
 
 
 def attribution_rows(
@@ -68,26 +58,16 @@ def attribution_rows(
 ):
     """Per `group` (d sign-up day, br, st) and campaign: customers of [start, end] the campaign
     reached, how many of them activated their wallet, how many were retained in week 4."""
-    scope = {k: v for k, v in (scope or {}).items() if k in ("br", "st")}
     flag = {"output_field": IntegerField(), "default": Value(0)}
-    users = _scoped(
-        _in_days(counted_customers(), "date_joined", start, end).annotate(
-            d=TruncDate("date_joined", tzinfo=bank_tz()),
-            br=F("customer_branch__branch_id"),
-            st=F("customer_branch__onboarded_by_id"),
-        ),
-        scope,
-    ).annotate(
+    users = signups(start, end, scope).annotate(
         uid=F("pk"),
         act=Case(When(wallet__activated_at__isnull=False, then=Value(1)), **flag),
         ret=Case(When(Exists(_retained_in_last_week()), then=Value(1)), **flag),
     )
     users = users.order_by().values(*group, "uid", "act", "ret")
     pairs = reached_pairs(start, end, campaign_id=campaign_id)
-    db = router.db_for_read(User)
-    connection = connections[db]
-    users_sql, users_params = users.query.get_compiler(db).as_sql()
-    pairs_sql, pairs_params = pairs.query.get_compiler(db).as_sql()
+    connection, users_sql, users_params = compiled(users)
+    _connection, pairs_sql, pairs_params = compiled(pairs, using=connection.alias)  # one statement
     q = connection.ops.quote_name
     columns = "".join(f"u.{q(dim)}, " for dim in group)
     statement = (

@@ -158,6 +158,13 @@ def _gap_sql(vendor: str) -> str:
     )
 
 
+def compiled(queryset, *, using: str | None = None):
+    """The connection a queryset reads from (or `using`) and its SQL with parameters, to wrap in
+    SQL the ORM cannot write (window functions over a grouped subquery, joins of unions)."""
+    db = using or router.db_for_read(queryset.model)
+    return connections[db], *queryset.query.get_compiler(db).as_sql()
+
+
 def active_counts(start: date, end: date, *, scope=None, group=("br", "st"), by_channel=False):
     """DAU, WAU and MAU for every day of [start, end] per slice, in one query for the range.
 
@@ -178,9 +185,7 @@ def active_counts(start: date, end: date, *, scope=None, group=("br", "st"), by_
         .values(*dict.fromkeys((*entity, *dims, "d")))
         .distinct()
     )
-    db = router.db_for_read(Entry)
-    connection = connections[db]
-    sql, params = customer_days.query.get_compiler(db).as_sql()
+    connection, sql, params = compiled(customer_days)
     q = connection.ops.quote_name
     columns = "".join(f"{q(dim)}, " for dim in dims)
     partition = ", ".join(q(column) for column in entity)
@@ -208,7 +213,7 @@ def active_counts(start: date, end: date, *, scope=None, group=("br", "st"), by_
 
 def _running_counts(changes, dims, first: date, start: date, end: date) -> list[dict]:
     rows = []
-    for key in sorted(changes, key=lambda key: tuple((v is None, v) for v in key)):
+    for key in sorted(changes, key=_sort_key):
         running = dict.fromkeys(changes[key], 0)
         day = first
         while day <= end:
@@ -274,7 +279,7 @@ def cohort_rows(start: date, end: date, *, scope=None, group=("d", "br", "st")):
     registrations...), per `group` of d (sign-up day), br, st. Two queries for the range: the
     sign-ups themselves, and one pass over their payments in the weeks after (not one lookup
     per customer and week)."""
-    scope = {k: v for k, v in (scope or {}).items() if k in ("br", "st")}
+    scope = signup_scope(scope)
     rows: dict[tuple, dict] = {}
 
     def row_of(values: dict) -> dict:
@@ -303,19 +308,30 @@ def _sort_key(key: tuple) -> tuple:
 
 def registrations(start: date, end: date, *, scope=None, group=("d", "br", "st")):
     """Sign-ups of [start, end] per group, with how many verified, passed KYC and activated."""
-    scope = {k: v for k, v in (scope or {}).items() if k in ("br", "st")}
-    return list(_cohort_signups(start, end, scope, group))
+    return list(_cohort_signups(start, end, signup_scope(scope), group))
 
 
-def _cohort_signups(start, end, scope, group):
-    users = _scoped(
+def signups(start: date, end: date, scope=None):
+    """Counted customers who signed up in [start, end], with their sign-up day `d` (bank time),
+    branch `br` and onboarding teller `st`, narrowed to the slice's branch or teller."""
+    return _scoped(
         _in_days(counted_customers(), "date_joined", start, end).annotate(
             d=TruncDate("date_joined", tzinfo=bank_tz()),
             br=F("customer_branch__branch_id"),
             st=F("customer_branch__onboarded_by_id"),
-            ev=Exists(EmailAddress.objects.filter(user_id=OuterRef("pk"), verified=True)),
         ),
-        scope,
+        signup_scope(scope),
+    )
+
+
+def signup_scope(scope) -> dict:
+    """The part of a slice that applies to customers (a channel or campaign does not)."""
+    return {k: v for k, v in (scope or {}).items() if k in ("br", "st")}
+
+
+def _cohort_signups(start, end, scope, group):
+    users = signups(start, end, scope).annotate(
+        ev=Exists(EmailAddress.objects.filter(user_id=OuterRef("pk"), verified=True))
     )
     aggregates = {
         "registered": Count("pk"),
@@ -339,6 +355,20 @@ def _cohort_signups(start, end, scope, group):
     return users.order_by().values(*group).annotate(**aggregates)
 
 
+def in_week_after_signup(week: int) -> Q:
+    """Entries annotated with `after` (bank days from the sign-up day to the payment's day) that
+    fall in week `week` after signing up: days 7w .. 7w+6."""
+    return Q(after__gte=7 * week, after__lte=7 * week + 6)
+
+
+def with_days_after_signup(entries):
+    """Volume entries annotated with `after`: bank days from their customer's sign-up day."""
+    user = "account__wallet__user__"
+    return entries.annotate(jd=TruncDate(user + "date_joined", tzinfo=bank_tz())).annotate(
+        after=DaysBetween("d", "jd")
+    )
+
+
 def _cohort_activity(start, end, scope):
     """Per customer who signed up in [start, end]: paid within 7 days of signing up, and active
     in each week after (week w: the bank days 7w .. 7w+6 after the sign-up day)."""
@@ -349,10 +379,9 @@ def _cohort_activity(start, end, scope):
         return Max(Case(When(condition, then=1), default=0, output_field=IntegerField()))
 
     entries = _scoped(
-        _in_days(volume_entries(), user + "date_joined", start, end)
-        .annotate(jd=TruncDate(user + "date_joined", tzinfo=bank_tz()))
-        .annotate(after=DaysBetween("d", "jd"))
-        .filter(after__lte=last_day),
+        with_days_after_signup(_in_days(volume_entries(), user + "date_joined", start, end)).filter(
+            after__lte=last_day
+        ),
         scope,
     )
     within_7_days = ExpressionWrapper(
@@ -369,7 +398,7 @@ def _cohort_activity(start, end, scope):
                 )
             ),
             **{
-                f"retained_w{week}": flag(Q(after__gte=7 * week, after__lte=7 * week + 6))
+                f"retained_w{week}": flag(in_week_after_signup(week))
                 for week in range(1, RETENTION_WEEKS + 1)
             },
         )

@@ -16,11 +16,6 @@ from backoffice.kpi.facts import local_day
 from backoffice.kpi.figures import dashboard
 from backoffice.kpi.filters import KpiFilters
 from backoffice.models_kpi import (
-    KpiActivationDelayDaily,
-    KpiActiveDaily,
-    KpiCampaignCohortDaily,
-    KpiCampaignDaily,
-    KpiCohortDaily,
     KpiTransactionDaily,
 )
 from wallet.models import Transaction
@@ -75,14 +70,7 @@ def _rows():
         model.__name__: sorted(
             tuple(v for k, v in row.items() if k != "id") for row in model.objects.values()
         )
-        for model in (
-            KpiTransactionDaily,
-            KpiActiveDaily,
-            KpiCohortDaily,
-            KpiCampaignDaily,
-            KpiActivationDelayDaily,
-            KpiCampaignCohortDaily,
-        )
+        for model in rollups.TABLES
     }
 
 
