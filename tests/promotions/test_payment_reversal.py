@@ -39,13 +39,14 @@ def payer():
     return funded_wallet("500.00")
 
 
-def pay(wallet, merchant, amount, key):
+def pay(wallet, merchant, amount, key, **kwargs):
     return wallet_services.payment_create(
         payer_user=wallet.user,
         merchant_code=merchant.code,
         amount=amount,
         currency="CNY",
         idempotency_key=key,
+        **kwargs,
     ).transaction
 
 

@@ -17,12 +17,13 @@ from notifications.models import Notification, OutboxMessage
 from notifications.services import outbox_process
 from promotions import payment_rewards, referrals, reversals, selectors
 from promotions.models import Redemption, Referral, RewardGrant, Voucher
-from tests.accounts.factories import StaffFactory, UserFactory
+from tests.accounts.factories import UserFactory
 from tests.wallet.factories import MerchantFactory, balance, funded_wallet, merchant_balance
-from wallet import services as wallet_services
 from wallet.models import Transaction
 
 from .factories import funded_referral_campaign, voucher_for
+from .test_payment_reversal import pay
+from .test_payment_reversal import reverse as reverse_payment
 from .test_referrals import customer, with_identity
 
 pytestmark = pytest.mark.django_db
@@ -36,23 +37,6 @@ def _english(english):
 @pytest.fixture
 def shop():
     return MerchantFactory()
-
-
-def pay(wallet, merchant, amount, key, **kwargs):
-    return wallet_services.payment_create(
-        payer_user=wallet.user,
-        merchant_code=merchant.code,
-        amount=amount,
-        currency="CNY",
-        idempotency_key=key,
-        **kwargs,
-    ).transaction
-
-
-def reverse_payment(payment):
-    return wallet_services.transaction_reverse(
-        original=payment, reversed_by=StaffFactory(), reason="merchant error"
-    )
 
 
 def deliver_again(payment, reversal):
